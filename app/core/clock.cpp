@@ -11,8 +11,7 @@ QDateTime SystemClock::now() const
 
 ManualClock::ManualClock(QDateTime start)
     : m_now(std::move(start))
-{
-}
+{}
 
 QDateTime ManualClock::now() const
 {
@@ -34,8 +33,7 @@ AcceleratedClock::AcceleratedClock(QDateTime simulatedStart, double factor, cons
     , m_realStart(base.now())
     , m_factor(factor > 0 ? factor : 1.0)
     , m_base(base)
-{
-}
+{}
 
 QDateTime AcceleratedClock::now() const
 {

@@ -90,7 +90,8 @@ QList<AcsProfile> Settings::acsProfiles() const
         p.name = m_backend->value(QStringLiteral("name")).toString();
         p.nbiUrl = QUrl(m_backend->value(QStringLiteral("nbiUrl")).toString());
         p.username = m_backend->value(QStringLiteral("username")).toString();
-        p.trustedFingerprints = m_backend->value(QStringLiteral("trustedFingerprints")).toStringList();
+        p.trustedFingerprints =
+            m_backend->value(QStringLiteral("trustedFingerprints")).toStringList();
         p.timeoutMs = m_backend->value(QStringLiteral("timeoutMs"), 15000).toInt();
         if (!p.name.isEmpty())
             out.append(p);
@@ -144,7 +145,8 @@ QString Settings::lastError() const
     case QSettings::NoError:
         return {};
     case QSettings::AccessError:
-        return QCoreApplication::translate("fwd::Settings", "The settings file %1 cannot be written.")
+        return QCoreApplication::translate("fwd::Settings",
+                                           "The settings file %1 cannot be written.")
             .arg(m_backend->fileName());
     case QSettings::FormatError:
         return QCoreApplication::translate("fwd::Settings", "The settings file %1 is damaged.")

@@ -68,7 +68,7 @@ public:
     }
 
     // The keys.
-    static const SettingKey<QString> DatabaseUrl;       // empty: SQLite in the data folder
+    static const SettingKey<QString> DatabaseUrl; // empty: SQLite in the data folder
     static const SettingKey<QByteArray> WindowGeometry;
     static const SettingKey<QByteArray> WindowState;
     static const SettingKey<QString> CurrentScreen;

@@ -28,7 +28,7 @@ void TestClock::acceleratedClockRunsFaster()
     fwd::ManualClock real(realStart);
     fwd::AcceleratedClock fast(simStart, 600.0, real);
     QCOMPARE(fast.now(), simStart);
-    real.advance(3000); // 3 real seconds
+    real.advance(3000);                              // 3 real seconds
     QCOMPARE(fast.now(), simStart.addSecs(30 * 60)); // 30 simulated minutes
     QCOMPARE(fast.realMsFor(30 * 60 * 1000), qint64(3000));
 }
