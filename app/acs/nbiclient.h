@@ -1,0 +1,125 @@
+#pragma once
+
+#include "acs/genieacsversion.h"
+#include "acs/nbiresult.h"
+#include "core/clock.h"
+#include "core/settings.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QNetworkRequest>
+#include <QObject>
+#include <QSslError>
+#include <QTimer>
+
+#include <deque>
+#include <memory>
+#include <utility>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace fwd::acs {
+
+class NbiJob;
+
+// One HTTP call to the NBI, described before it is sent.
+struct NbiRequest
+{
+    QByteArray method = "GET"; // GET, HEAD, POST, PUT, DELETE
+    QByteArray path;           // percent-encoded, below the profile's URL, e.g. "/devices/"
+    // Query items; a null value gives a bare flag ("?connection_request").
+    QList<std::pair<QByteArray, QString>> query;
+    QByteArray body;
+    QString uploadFile; // PUT the contents of this file instead of `body`
+    QList<std::pair<QByteArray, QByteArray>> headers;
+    bool idempotent = true;         // may be re-sent after a transport error or 502/503/504
+    bool connectionRequest = false; // paced: it makes GenieACS send a connection request
+    bool requireGenieAcs = false;   // an answer without GenieACS-Version is NotGenieAcs
+    int timeoutMs = 0;              // no progress for this long → Timeout; 0 = the profile's
+    int maxAttempts = 0;            // 0 = the client's default (always 1 when not idempotent)
+};
+
+// The GenieACS NBI client of one ACS profile (STYLE.md, Network): it owns the profile's
+// QNetworkAccessManager, builds every request in one place (User-Agent, Accept, X-Request-ID,
+// Basic auth, no HTTP/2 because GenieACS's reason phrases matter, manual redirects), admits at
+// most `maxInFlight` calls at a time with a queue behind them, paces connection requests, and
+// decides TLS trust per certificate by SHA-256 fingerprint. Calls are NbiJob objects.
+class NbiClient final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NbiClient)
+
+public:
+    struct Options
+    {
+        int maxInFlight = 8;
+        int maxAttempts = 4; // for idempotent calls
+        int retryBaseDelayMs = 500;
+        int retryMaxDelayMs = 30000;
+        double connectionRequestsPerSecond = 10.0;
+        qint64 maxBodyBytes = qint64(256) * 1024 * 1024;
+        // How long GenieACS waits for the device's session after a connection request
+        // (the task's `timeout` query parameter); GenieACS's own default is 4000 ms.
+        int connectionRequestWaitMs = 4000;
+    };
+
+    NbiClient(fwd::AcsProfile profile, QString password, QObject *parent = nullptr);
+    // For tests and the composition root: an injected access manager (e.g. a fake one), clock
+    // and options. The client takes ownership of the manager.
+    NbiClient(fwd::AcsProfile profile, QString password,
+              std::unique_ptr<QNetworkAccessManager> manager, const fwd::Clock &clock,
+              Options options, QObject *parent = nullptr);
+    ~NbiClient() override;
+
+    const fwd::AcsProfile &profile() const;
+    const Options &options() const { return m_options; }
+    const fwd::Clock &clock() const { return *m_clock; }
+    QNetworkAccessManager &networkAccessManager() const { return *m_manager; }
+
+    // Empty when the profile's URL is usable, else one translated sentence.
+    QString checkUrl() const;
+    QUrl urlFor(const NbiRequest &request) const;
+
+    // The version seen in the last GenieACS-Version header.
+    const GenieAcsVersion &serverVersion() const { return m_serverVersion; }
+    GenieAcsVersion::Generation generation() const { return m_serverVersion.generation(); }
+
+    int inFlight() const { return m_inFlight; }
+    int queued() const { return int(m_queue.size()); }
+
+    // A call's timeout: the request's own, else the profile's.
+    int timeoutFor(const NbiRequest &request) const;
+
+Q_SIGNALS:
+    void serverVersionChanged(const fwd::acs::GenieAcsVersion &version);
+
+private:
+    friend class NbiJob;
+
+    void init();
+    QNetworkRequest buildRequest(const NbiRequest &request, const QString &requestId) const;
+    QString nextRequestId();
+    void enqueue(NbiJob *job);
+    void dequeue(NbiJob *job);
+    void release(NbiJob *job, const NbiReply &reply);
+    void dispatch();
+    // Returns true when the certificate is approved and its errors were ignored.
+    bool handleSslErrors(QNetworkReply *reply, const QList<QSslError> &errors);
+
+    fwd::AcsProfile m_profile;
+    QString m_password;
+    std::unique_ptr<fwd::SystemClock> m_ownClock;
+    const fwd::Clock *m_clock;
+    Options m_options;
+    std::unique_ptr<QNetworkAccessManager> m_manager;
+    GenieAcsVersion m_serverVersion;
+    std::deque<NbiJob *> m_queue;
+    int m_inFlight = 0;
+    quint64 m_requestCounter = 0;
+    QString m_idPrefix;
+    qint64 m_nextConnectionRequestMs = 0;
+    QTimer m_paceTimer;
+};
+
+} // namespace fwd::acs
