@@ -2,21 +2,9 @@
 
 #include "firmware/firmwarelogging.h"
 
-#include <QCoreApplication>
 #include <QTimer>
 
 namespace fwd::firmware {
-
-namespace {
-
-const char *const kContext = "fwd::firmware::LinkCheck";
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate(kContext, text);
-}
-
-} // namespace
 
 LinkCheck::LinkCheck(LinkProbe &probe, QObject *parent)
     : QObject(parent)
