@@ -1,0 +1,701 @@
+#include "connection.h"
+
+#include "bandwidthlimiter.h"
+#include "byterange.h"
+#include "contenttype.h"
+#include "filecatalog.h"
+#include "fileserverlogging.h"
+#include "httpdate.h"
+#include "httprequest.h"
+#include "tlscontext.h"
+#include "worker.h"
+
+#include "core/clock.h"
+
+#include <QFile>
+#include <QSocketNotifier>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+
+namespace fwd::fileserver {
+
+namespace {
+
+// Bytes one connection may send in one go before yielding to the others of its thread.
+constexpr qint64 kFairnessBudget = 1024 * 1024;
+// How long a closing connection reads and discards what the client still sends.
+constexpr qint64 kLingerMs = 2000;
+
+qint64 monotonicMs()
+{
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+QString truncated(const QByteArray &text, int max = 200)
+{
+    return QString::fromLatin1(text.left(max));
+}
+
+bool hasToken(const QByteArray &list, QByteArrayView token)
+{
+    const QList<QByteArray> parts = list.split(',');
+    for (const QByteArray &p : parts) {
+        if (p.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+// If-None-Match uses the weak comparison (RFC 9110 13.1.2).
+bool noneMatchHits(const QByteArray &header, const QByteArray &etag)
+{
+    if (header.trimmed() == "*")
+        return true;
+    const QList<QByteArray> tags = header.split(',');
+    for (QByteArray t : tags) {
+        t = t.trimmed();
+        if (t.startsWith("W/"))
+            t = t.mid(2);
+        if (t == etag)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+Connection::Connection(Worker *worker, int fd, QString peerAddress, quint16 peerPort, qint64 nowMs)
+    : m_worker(worker)
+    , m_fd(fd)
+    , m_peerAddress(std::move(peerAddress))
+    , m_peerPort(peerPort)
+{
+    m_deadline = nowMs + worker->shared().config.headerTimeoutMs;
+}
+
+Connection::~Connection()
+{
+    close();
+}
+
+void Connection::start()
+{
+    ServerShared &s = m_worker->shared();
+    if (s.tls) {
+        m_ssl = SSL_new(s.tls->handle());
+        if (!m_ssl || SSL_set_fd(m_ssl, m_fd) != 1) {
+            ERR_clear_error();
+            qCWarning(lcFileServerTls) << "cannot create a TLS session";
+            close();
+            m_worker->release(this);
+            return;
+        }
+        SSL_set_accept_state(m_ssl);
+        m_state = State::Handshake;
+    }
+    m_readNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &Connection::process);
+    process();
+}
+
+void Connection::resume()
+{
+    process();
+}
+
+void Connection::refreshDeadline(qint64 ms)
+{
+    m_deadline = monotonicMs() + ms;
+}
+
+void Connection::waitFor(Io io)
+{
+    const bool read = io == Io::WantRead;
+    const bool write = io == Io::WantWrite;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(read);
+    if (write && !m_writeNotifier) {
+        m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
+        connect(m_writeNotifier, &QSocketNotifier::activated, this, &Connection::process);
+    }
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(write);
+}
+
+Connection::Io Connection::sslResult(int ret)
+{
+    const int err = SSL_get_error(m_ssl, ret);
+    ERR_clear_error();
+    switch (err) {
+    case SSL_ERROR_WANT_READ:
+        return Io::WantRead;
+    case SSL_ERROR_WANT_WRITE:
+        return Io::WantWrite;
+    case SSL_ERROR_ZERO_RETURN:
+        return Io::Eof;
+    case SSL_ERROR_SYSCALL:
+        return errno == 0 ? Io::Eof : Io::Error;
+    default:
+        return Io::Error;
+    }
+}
+
+Connection::Io Connection::readSome(char *buffer, qsizetype size, qsizetype &done)
+{
+    done = 0;
+    if (m_ssl) {
+        errno = 0;
+        const int n = SSL_read(m_ssl, buffer, int(size));
+        if (n > 0) {
+            done = n;
+            return Io::Ok;
+        }
+        return sslResult(n);
+    }
+    for (;;) {
+        const ssize_t n = ::recv(m_fd, buffer, size_t(size), 0);
+        if (n > 0) {
+            done = n;
+            return Io::Ok;
+        }
+        if (n == 0)
+            return Io::Eof;
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? Io::WantRead : Io::Error;
+    }
+}
+
+Connection::Io Connection::writeSome(const char *data, qsizetype size, qsizetype &done)
+{
+    done = 0;
+    if (m_ssl) {
+        errno = 0;
+        const int n = SSL_write(m_ssl, data, int(qMin<qsizetype>(size, 1 << 30)));
+        if (n > 0) {
+            done = n;
+            return Io::Ok;
+        }
+        return sslResult(n);
+    }
+    for (;;) {
+        const ssize_t n = ::send(m_fd, data, size_t(size), MSG_NOSIGNAL);
+        if (n >= 0) {
+            done = n;
+            return Io::Ok;
+        }
+        if (errno == EINTR)
+            continue;
+        return errno == EAGAIN || errno == EWOULDBLOCK ? Io::WantWrite : Io::Error;
+    }
+}
+
+void Connection::process()
+{
+    if (m_inProcess || m_state == State::Closed)
+        return;
+    m_inProcess = true;
+    ServerShared &s = m_worker->shared();
+    for (;;) {
+        if (m_state == State::Handshake) {
+            errno = 0;
+            const int r = SSL_do_handshake(m_ssl);
+            if (r == 1) {
+                m_state = State::ReadHead;
+                continue;
+            }
+            const Io io = sslResult(r);
+            if (io == Io::WantRead || io == Io::WantWrite) {
+                waitFor(io);
+                break;
+            }
+            ++s.handshakeFailures;
+            qCDebug(lcFileServerTls) << "TLS handshake with" << m_peerAddress << "failed";
+            close();
+            break;
+        }
+        if (m_state == State::ReadHead) {
+            if (m_parsePending) {
+                m_parsePending = false;
+                if (parseNext())
+                    continue;
+                if (m_state == State::Closed)
+                    break;
+            }
+            qsizetype n = 0;
+            const Io io = readSome(m_worker->scratch(), m_worker->scratchSize(), n);
+            if (io == Io::Ok) {
+                if (m_in.isEmpty())
+                    refreshDeadline(s.config.headerTimeoutMs); // a new request starts
+                m_in.append(m_worker->scratch(), n);
+                m_parsePending = true;
+                continue;
+            }
+            if (io == Io::WantRead || io == Io::WantWrite) {
+                if (m_in.isEmpty())
+                    m_in = QByteArray(); // give the capacity back while idle
+                waitFor(io);
+                break;
+            }
+            close();
+            break;
+        }
+        if (m_state == State::Sending) {
+            const Pump p = pump();
+            if (p == Pump::Finished) {
+                finishResponse();
+                continue;
+            }
+            if (p == Pump::Broken)
+                close();
+            break;
+        }
+        if (m_state == State::Linger) {
+            for (;;) {
+                const ssize_t n =
+                    ::recv(m_fd, m_worker->scratch(), size_t(m_worker->scratchSize()), 0);
+                if (n > 0)
+                    continue;
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    waitFor(Io::WantRead);
+                } else {
+                    close();
+                }
+                break;
+            }
+            break;
+        }
+        break; // Closed
+    }
+    m_inProcess = false;
+    if (m_state == State::Closed)
+        m_worker->release(this);
+}
+
+bool Connection::parseNext()
+{
+    const ServerShared &s = m_worker->shared();
+    const HeadParseResult r =
+        parseRequestHead(m_in, s.config.maxHeaderBytes, s.config.maxHeaderCount);
+    if (r.status == HeadParseResult::Status::Incomplete)
+        return false;
+    m_requestStartMs = monotonicMs();
+    m_record = AccessRecord();
+    m_record.time = s.clock->now().toUTC();
+    m_record.clientAddress = m_peerAddress;
+    m_record.clientPort = m_peerPort;
+    if (r.status == HeadParseResult::Status::Error) {
+        m_in.clear();
+        m_record.method = QStringLiteral("-");
+        m_record.file = QStringLiteral("-");
+        qCDebug(lcFileServerAccess) << m_peerAddress << "bad request:" << r.errorReason;
+        respondError(r.errorStatus,
+                     r.errorStatus == 431   ? "Request Header Fields Too Large"
+                     : r.errorStatus == 505 ? "HTTP Version Not Supported"
+                                            : "Bad Request",
+                     true);
+        return true;
+    }
+    m_in.remove(0, r.consumed);
+    handle(r.head);
+    return true;
+}
+
+QByteArray Connection::commonHeaders(int status, const char *reason) const
+{
+    QByteArray h;
+    h.reserve(512);
+    h += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
+    h += "Date: " + formatHttpDate(m_worker->shared().clock->now()) + "\r\n";
+    h += "Server: FirmwareDesk\r\n";
+    return h;
+}
+
+void Connection::respondError(int status, const char *reason, bool close,
+                              const QByteArray &extraHeaders)
+{
+    m_closeAfter = m_closeAfter || close;
+    const QByteArray body = QByteArray::number(status) + ' ' + reason + '\n';
+    QByteArray h = commonHeaders(status, reason);
+    h += "Content-Type: text/plain; charset=utf-8\r\n";
+    h += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    h += extraHeaders;
+    const bool headOnly = m_record.method == QLatin1String("HEAD");
+    beginResponse(status, reason, h, body, 0, 0, headOnly);
+}
+
+void Connection::handle(const HttpRequestHead &head)
+{
+    ServerShared &s = m_worker->shared();
+    ++s.requests;
+    m_record.method = truncated(head.method, 16);
+    m_record.file = truncated(head.target);
+    m_record.userAgent = truncated(head.header("user-agent"));
+    const QByteArray connectionHeader = head.header("connection");
+    m_closeAfter = head.versionMinor == 0 ? !hasToken(connectionHeader, "keep-alive")
+                                          : hasToken(connectionHeader, "close");
+
+    if (head.versionMinor >= 1 && head.headerCount("host") != 1)
+        return respondError(400, "Bad Request", true);
+    if (head.headerCount("transfer-encoding") > 0)
+        return respondError(400, "Bad Request", true); // no request bodies here
+    if (head.headerCount("content-length") > 0) {
+        if (head.headerCount("content-length") > 1 || head.header("content-length") != "0")
+            return respondError(400, "Bad Request", true);
+    }
+    const bool isHead = head.method == "HEAD";
+    if (head.method != "GET" && !isHead)
+        return respondError(405, "Method Not Allowed", false, "Allow: GET, HEAD\r\n");
+
+    const TargetResult target = resolveTarget(head.target);
+    if (target.errorStatus == 400)
+        return respondError(400, "Bad Request", true);
+    const std::optional<PublishedFile> file =
+        target.errorStatus == 0 ? s.catalog->find(target.name) : std::nullopt;
+    if (!file)
+        return respondError(404, "Not Found", false);
+    m_record.file = file->name;
+
+    QString user;
+    if (s.catalog->authorize(*file, head.header("authorization"), &user) ==
+        FileCatalog::AuthResult::Denied) {
+        m_record.user = user;
+        s.catalog->count(file->name, {.requests = 1, .denied = 1});
+        return respondError(
+            401, "Unauthorized", false,
+            "WWW-Authenticate: Basic realm=\"FirmwareDesk\", charset=\"UTF-8\"\r\n");
+    }
+    m_record.user = user;
+
+    const int fd = ::open(QFile::encodeName(file->absolutePath).constData(), O_RDONLY | O_CLOEXEC);
+    struct stat st = {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != file->size) {
+        if (fd >= 0)
+            ::close(fd);
+        qCWarning(lcFileServer).noquote() << "published file" << file->name
+                                          << "is missing or changed on disk:" << file->absolutePath;
+        s.catalog->count(file->name, {.requests = 1});
+        return respondError(500, "Internal Server Error", false);
+    }
+
+    const QByteArray etag =
+        '"' +
+        (file->etag.isEmpty() ? QByteArray::number(file->size, 16) + '-' +
+                                    QByteArray::number(file->lastModified.toMSecsSinceEpoch(), 16)
+                              : file->etag.toLatin1()) +
+        '"';
+    const QDateTime lastModified =
+        QDateTime::fromSecsSinceEpoch(file->lastModified.toSecsSinceEpoch(), Qt::UTC);
+    const QByteArray lastModifiedText = formatHttpDate(lastModified);
+    const QByteArray validators =
+        "ETag: " + etag + "\r\nLast-Modified: " + lastModifiedText + "\r\n";
+
+    // Conditionals (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
+    bool notModified = false;
+    const QByteArray inm = head.header("if-none-match");
+    if (!inm.isNull()) {
+        notModified = noneMatchHits(inm, etag);
+    } else {
+        const QByteArray ims = head.header("if-modified-since");
+        if (!ims.isNull()) {
+            const QDateTime since = parseHttpDate(ims);
+            notModified = since.isValid() && lastModified <= since;
+        }
+    }
+    if (notModified) {
+        ::close(fd);
+        s.catalog->count(file->name, {.requests = 1, .notModified = 1});
+        QByteArray h = commonHeaders(304, "Not Modified");
+        h += validators;
+        beginResponse(304, "Not Modified", h, {}, 0, 0, true);
+        return;
+    }
+
+    ByteRange range;
+    range.last = file->size - 1;
+    const QByteArray rangeHeader = head.header("range");
+    if (!isHead && !rangeHeader.isNull()) {
+        bool apply = true;
+        const QByteArray ifRange = head.header("if-range").trimmed();
+        if (!ifRange.isNull()) {
+            if (ifRange.startsWith('"') || ifRange.startsWith("W/"))
+                apply = ifRange == etag; // strong comparison
+            else
+                apply = parseHttpDate(ifRange) == lastModified;
+        }
+        if (apply)
+            range = evaluateRange(rangeHeader, file->size);
+    }
+    const QByteArray contentType = contentTypeFor(file->name);
+    if (range.kind == ByteRange::Kind::Unsatisfiable) {
+        ::close(fd);
+        m_record.range = truncated(rangeHeader, 100);
+        s.catalog->count(file->name, {.requests = 1});
+        return respondError(416, "Range Not Satisfiable", false,
+                            "Content-Range: bytes */" + QByteArray::number(file->size) + "\r\n");
+    }
+    const bool partial = range.kind == ByteRange::Kind::Partial;
+    const int status = partial ? 206 : 200;
+    const char *reason = partial ? "Partial Content" : "OK";
+    QByteArray h = commonHeaders(status, reason);
+    h += "Content-Type: " + contentType + "\r\n";
+    h += "Content-Length: " + QByteArray::number(partial ? range.length() : file->size) + "\r\n";
+    h += validators;
+    h += "Accept-Ranges: bytes\r\n";
+    h += "X-Content-Type-Options: nosniff\r\n";
+    if (partial) {
+        const QByteArray cr = "bytes " + QByteArray::number(range.first) + '-' +
+                              QByteArray::number(range.last) + '/' + QByteArray::number(file->size);
+        h += "Content-Range: " + cr + "\r\n";
+        m_record.range = QString::fromLatin1(cr);
+    }
+    m_fileFd = fd;
+    m_countsAsDownload = true;
+    if (partial)
+        beginResponse(status, reason, h, {}, range.first, range.length(), isHead);
+    else
+        beginResponse(status, reason, h, {}, 0, file->size, isHead);
+}
+
+void Connection::beginResponse(int status, const char *reason, const QByteArray &headers,
+                               const QByteArray &memoryBody, qint64 fileOffset, qint64 fileLength,
+                               bool headOnly)
+{
+    Q_UNUSED(reason)
+    const ServerShared &s = m_worker->shared();
+    m_record.status = status;
+    m_responseActive = true;
+    QByteArray head = headers;
+    if (m_closeAfter)
+        head += "Connection: close\r\n";
+    else if (m_worker->shared().config.keepAliveTimeoutMs > 0)
+        head += "Keep-Alive: timeout=" + QByteArray::number(s.config.keepAliveTimeoutMs / 1000) +
+                "\r\n";
+    head += "\r\n";
+
+    const qsizetype body = headOnly ? 0 : memoryBody.size();
+    m_fileRemaining = headOnly ? 0 : fileLength;
+    m_fileOffset = fileOffset;
+    m_bodyExpected = headOnly ? 0 : (fileLength > 0 ? fileLength : body);
+    m_bodySent = 0;
+    if (headOnly && m_fileFd >= 0) {
+        ::close(m_fileFd);
+        m_fileFd = -1;
+    }
+    allocateOut(m_fileRemaining > 0 && m_ssl ? qsizetype(s.config.chunkBytes) + head.size()
+                                             : head.size() + body);
+    m_out.append(head);
+    m_outBodyStart = m_out.size();
+    if (body)
+        m_out.append(memoryBody);
+    m_outPos = 0;
+    m_record.bytesExpected = m_bodyExpected;
+    m_state = State::Sending;
+    refreshDeadline(s.config.sendStallTimeoutMs);
+}
+
+void Connection::allocateOut(qsizetype capacity)
+{
+    ServerShared &s = m_worker->shared();
+    m_out.clear();
+    m_out.reserve(capacity);
+    s.buffered += m_out.capacity() - m_outCapacityCounted;
+    m_outCapacityCounted = m_out.capacity();
+}
+
+void Connection::freeOut()
+{
+    m_worker->shared().buffered -= m_outCapacityCounted;
+    m_outCapacityCounted = 0;
+    m_out = QByteArray();
+    m_outPos = 0;
+    m_outBodyStart = 0;
+}
+
+Connection::Pump Connection::pump()
+{
+    ServerShared &s = m_worker->shared();
+    qint64 budget = kFairnessBudget;
+    for (;;) {
+        if (m_outPos == m_out.size()) {
+            if (m_fileRemaining == 0)
+                return Pump::Finished;
+            if (budget <= 0) {
+                waitFor(Io::WantWrite); // writable again at once: lets the others run first
+                return Pump::Blocked;
+            }
+            qint64 want = qMin<qint64>(m_fileRemaining, s.config.chunkBytes);
+            if (s.limiter) {
+                want = s.limiter->take(want);
+                if (want == 0) {
+                    waitFor(Io::Eof); // neither read nor write until the worker resumes us
+                    m_worker->throttle(this);
+                    return Pump::Blocked;
+                }
+            }
+            if (!m_ssl) {
+                // Plain HTTP: straight from the page cache to the socket.
+                off_t offset = off_t(m_fileOffset);
+                const ssize_t n = ::sendfile(m_fd, m_fileFd, &offset, size_t(want));
+                if (n > 0) {
+                    m_fileOffset += n;
+                    m_fileRemaining -= n;
+                    m_bodySent += n;
+                    budget -= n;
+                    refreshDeadline(s.config.sendStallTimeoutMs);
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                    waitFor(Io::WantWrite);
+                    return Pump::Blocked;
+                }
+                if (n == 0)
+                    qCWarning(lcFileServer) << "file shrank while being sent";
+                return Pump::Broken;
+            }
+            m_out.resize(qsizetype(want));
+            const ssize_t n = ::pread(m_fileFd, m_out.data(), size_t(want), off_t(m_fileOffset));
+            if (n <= 0) {
+                qCWarning(lcFileServer) << "cannot read a published file while sending it";
+                m_out.clear();
+                return Pump::Broken;
+            }
+            m_out.resize(qsizetype(n));
+            m_outPos = 0;
+            m_outBodyStart = 0;
+            m_fileOffset += n;
+            m_fileRemaining -= n;
+        }
+        qsizetype n = 0;
+        const Io io = writeSome(m_out.constData() + m_outPos, m_out.size() - m_outPos, n);
+        if (io == Io::Ok) {
+            const qsizetype bodyFrom = qMax(m_outPos, m_outBodyStart);
+            if (m_outPos + n > bodyFrom)
+                m_bodySent += m_outPos + n - bodyFrom;
+            m_outPos += n;
+            budget -= n;
+            refreshDeadline(s.config.sendStallTimeoutMs);
+            if (m_outPos == m_out.size() && m_fileRemaining > 0 && m_ssl) {
+                // Reuse the buffer for the next chunk (its capacity stays counted).
+                m_out.resize(0);
+                m_outPos = 0;
+            }
+            continue;
+        }
+        if (io == Io::WantRead || io == Io::WantWrite) {
+            waitFor(io);
+            return Pump::Blocked;
+        }
+        return Pump::Broken;
+    }
+}
+
+void Connection::logResponse(bool completed)
+{
+    ServerShared &s = m_worker->shared();
+    m_record.bytesSent = m_bodySent;
+    m_record.completed = completed;
+    m_record.durationMs = monotonicMs() - m_requestStartMs;
+    if (m_countsAsDownload) {
+        FileCounters delta;
+        delta.requests = 1;
+        delta.bytesSent = m_bodySent;
+        delta.completed = completed ? 1 : 0;
+        delta.brokenOff = completed ? 0 : 1;
+        s.catalog->count(m_record.file, delta);
+    }
+    if (s.accessLog)
+        s.accessLog->record(m_record);
+    m_responseActive = false;
+    m_countsAsDownload = false;
+    m_record = AccessRecord();
+}
+
+void Connection::finishResponse()
+{
+    logResponse(true);
+    if (m_fileFd >= 0) {
+        ::close(m_fileFd);
+        m_fileFd = -1;
+    }
+    freeOut();
+    const ServerShared &s = m_worker->shared();
+    if (m_closeAfter) {
+        startLinger();
+        return;
+    }
+    m_state = State::ReadHead;
+    m_parsePending = !m_in.isEmpty();
+    refreshDeadline(m_in.isEmpty() ? s.config.keepAliveTimeoutMs : s.config.headerTimeoutMs);
+}
+
+void Connection::startLinger()
+{
+    if (m_ssl) {
+        SSL_shutdown(m_ssl); // close_notify, best effort
+        ERR_clear_error();
+    }
+    ::shutdown(m_fd, SHUT_WR);
+    m_in = QByteArray();
+    m_state = State::Linger;
+    refreshDeadline(qMin<qint64>(kLingerMs, m_worker->shared().config.headerTimeoutMs));
+}
+
+void Connection::timeOut()
+{
+    if (m_state == State::Linger || m_state == State::Closed) {
+        close();
+    } else {
+        ++m_worker->shared().timedOut;
+        qCDebug(lcFileServer) << "connection from" << m_peerAddress << "timed out";
+        close();
+    }
+    if (!m_inProcess)
+        m_worker->release(this);
+}
+
+void Connection::close()
+{
+    if (m_state == State::Closed)
+        return;
+    if (m_responseActive)
+        logResponse(m_state == State::Sending && m_fileRemaining == 0 && m_outPos == m_out.size());
+    m_state = State::Closed;
+    if (m_readNotifier)
+        m_readNotifier->setEnabled(false);
+    if (m_writeNotifier)
+        m_writeNotifier->setEnabled(false);
+    if (m_fileFd >= 0) {
+        ::close(m_fileFd);
+        m_fileFd = -1;
+    }
+    freeOut();
+    m_in = QByteArray();
+    if (m_ssl) {
+        SSL_free(m_ssl);
+        m_ssl = nullptr;
+    }
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+        --m_worker->shared().open;
+    }
+}
+
+} // namespace fwd::fileserver

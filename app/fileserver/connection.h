@@ -1,0 +1,95 @@
+#pragma once
+
+#include "accesslog.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+using SSL = struct ssl_st;
+class QSocketNotifier;
+
+namespace fwd::fileserver {
+
+class Worker;
+struct HttpRequestHead;
+struct PublishedFile;
+
+// One client connection (internal): TLS handshake, request heads, responses streamed from disk
+// through a buffer of config.chunkBytes, keep-alive and pipelining, timeouts. Runs in its
+// worker's thread, driven by socket notifiers; never blocks.
+class Connection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Connection)
+
+public:
+    Connection(Worker *worker, int fd, QString peerAddress, quint16 peerPort, qint64 nowMs);
+    ~Connection() override;
+
+    void start();
+    // Called by the worker when the bandwidth cap allows sending again.
+    void resume();
+    // Monotonic milliseconds after which the connection is timed out.
+    qint64 deadline() const { return m_deadline; }
+    void timeOut();
+
+private:
+    enum class State { Handshake, ReadHead, Sending, Linger, Closed };
+    enum class Io { Ok, WantRead, WantWrite, Eof, Error };
+    enum class Pump { Finished, Blocked, Broken };
+
+    void process();
+    void waitFor(Io io);
+    Io readSome(char *buffer, qsizetype size, qsizetype &done);
+    Io writeSome(const char *data, qsizetype size, qsizetype &done);
+    Io sslResult(int ret);
+
+    bool parseNext(); // true when a response was started
+    void handle(const HttpRequestHead &head);
+    void respondError(int status, const char *reason, bool close,
+                      const QByteArray &extraHeaders = {});
+    void beginResponse(int status, const char *reason, const QByteArray &headers,
+                       const QByteArray &memoryBody, qint64 fileOffset, qint64 fileLength,
+                       bool headOnly);
+    QByteArray commonHeaders(int status, const char *reason) const;
+    Pump pump();
+    void finishResponse();
+    void logResponse(bool completed);
+    void startLinger();
+    void close();
+    void allocateOut(qsizetype capacity);
+    void freeOut();
+    void refreshDeadline(qint64 ms);
+
+    Worker *m_worker;
+    int m_fd;
+    SSL *m_ssl = nullptr;
+    QSocketNotifier *m_readNotifier = nullptr;
+    QSocketNotifier *m_writeNotifier = nullptr;
+    State m_state = State::ReadHead;
+    qint64 m_deadline = 0;
+    bool m_parsePending = false;
+    bool m_inProcess = false;
+
+    QByteArray m_in;  // request bytes not parsed yet
+    QByteArray m_out; // response bytes (head, in-memory body, or a file chunk)
+    qsizetype m_outPos = 0;
+    qsizetype m_outBodyStart = 0; // where body bytes start in m_out
+    qsizetype m_outCapacityCounted = 0;
+
+    int m_fileFd = -1;
+    qint64 m_fileOffset = 0;
+    qint64 m_fileRemaining = 0;
+    bool m_closeAfter = false;
+    bool m_responseActive = false;
+    qint64 m_bodyExpected = 0;
+    qint64 m_bodySent = 0;
+    qint64 m_requestStartMs = 0;
+    bool m_countsAsDownload = false; // 200/206 of a published file
+    AccessRecord m_record;
+    QString m_peerAddress;
+    quint16 m_peerPort;
+};
+
+} // namespace fwd::fileserver
