@@ -1,0 +1,93 @@
+#include "compositionroot.h"
+
+#include "core/clock.h"
+#include "core/logging.h"
+#include "core/paths.h"
+#include "core/settings.h"
+#include "keychainsecretstore.h"
+#include "models/auditlogmodel.h"
+#include "models/connectionstatus.h"
+#include "store/auditlog.h"
+#include "store/store.h"
+#include "ui/mainwindow.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QHostInfo>
+
+namespace fwd {
+
+struct CompositionRoot::Parts
+{
+    SystemClock clock;
+    std::unique_ptr<Settings> settings;
+    std::unique_ptr<SecretStore> secrets;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<store::AuditLog> audit;
+    std::unique_ptr<models::AuditLogModel> auditModel;
+    std::unique_ptr<models::ConnectionStatus> connection;
+    std::unique_ptr<ui::MainWindow> window;
+};
+
+CompositionRoot::CompositionRoot(CommandLine commandLine)
+    : m_commandLine(std::move(commandLine))
+    , m_parts(std::make_unique<Parts>())
+{}
+
+CompositionRoot::~CompositionRoot()
+{
+    // The window and the models go before the services they use.
+    m_parts->window.reset();
+    m_parts->connection.reset();
+    m_parts->auditModel.reset();
+    m_parts->audit.reset();
+    m_parts->store.reset();
+}
+
+bool CompositionRoot::start()
+{
+    Parts &p = *m_parts;
+    p.settings = std::make_unique<Settings>(
+        m_commandLine.settingsFile.isEmpty()
+            ? Settings::userBackend()
+            : std::make_unique<QSettings>(m_commandLine.settingsFile, QSettings::IniFormat));
+    if (const QString problem = p.settings->lastError(); !problem.isEmpty())
+        qCWarning(lcApp).noquote() << problem;
+
+    // Secrets: the system keychain when a session bus exists, memory otherwise.
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS"))
+        p.secrets = std::make_unique<MemorySecretStore>();
+    else
+        p.secrets = std::make_unique<KeychainSecretStore>(QStringLiteral("FirmwareDesk"));
+
+    const QString urlText = m_commandLine.databaseUrl.isEmpty()
+                                ? p.settings->value(Settings::DatabaseUrl)
+                                : m_commandLine.databaseUrl;
+    const auto url = store::DatabaseUrl::parse(
+        urlText, QDir(dataDirectory()).filePath(QStringLiteral("firmwaredesk.sqlite")));
+    p.store = std::make_unique<store::Store>();
+    const auto opened = p.store->open(url);
+    if (!opened.ok) {
+        m_error = opened.error;
+        return false;
+    }
+
+    const QString user = qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"));
+    p.audit =
+        std::make_unique<store::AuditLog>(*p.store, p.clock, user, QHostInfo::localHostName());
+    p.auditModel = std::make_unique<models::AuditLogModel>(*p.audit);
+    p.auditModel->reload();
+    p.connection = std::make_unique<models::ConnectionStatus>(*p.settings, *p.secrets);
+
+    p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
+        *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
+    if (!m_commandLine.screen.isEmpty())
+        p.window->showScreen(m_commandLine.screen);
+    p.window->show();
+    p.connection->refresh();
+    if (p.settings->acsProfiles().isEmpty())
+        p.window->openConnections();
+    return true;
+}
+
+} // namespace fwd
