@@ -6,6 +6,7 @@
 #include "core/settings.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QList>
 #include <QNetworkRequest>
 #include <QObject>
@@ -22,6 +23,26 @@ class QNetworkReply;
 namespace fwd::acs {
 
 class NbiJob;
+class QueryJob;
+class CountJob;
+class DeviceListJob;
+class ActionJob;
+class TaskJob;
+class DeviceFilter;
+struct QueryOptions;
+struct TaskSpec;
+struct TaskOptions;
+struct Preset;
+enum class Collection;
+
+// The metadata headers of PUT /files/<name> (GenieACS stores them unchecked).
+struct FileMetadata
+{
+    QString fileType; // e.g. "1 Firmware Upgrade Image"
+    QString oui;
+    QString productClass;
+    QString version;
+};
 
 // One HTTP call to the NBI, described before it is sent.
 struct NbiRequest
@@ -90,6 +111,51 @@ public:
 
     // A call's timeout: the request's own, else the profile's.
     int timeoutFor(const NbiRequest &request) const;
+
+    // The calls. Each returns a job owned by this client: connect to its `finished` signal with
+    // a context object, then call start(). Input GenieACS cannot take (it would crash, hang or
+    // misbehave) makes the job finish with NbiError::InvalidInput without sending anything.
+
+    // Any collection of the generic query endpoint.
+    QueryJob *query(Collection collection, const QueryOptions &options);
+    CountJob *count(Collection collection, const QJsonObject &query);
+
+    // Devices. `options.query` is replaced by the filter.
+    CountJob *countDevices(const DeviceFilter &filter);
+    QueryJob *queryDevices(const DeviceFilter &filter, const QueryOptions &options);
+    DeviceListJob *listDevices(const DeviceFilter &filter, const QStringList &projection,
+                               int pageSize = 2000, qint64 maxDevices = 0);
+    ActionJob *addTag(const QString &deviceId, const QString &tag);
+    ActionJob *removeTag(const QString &deviceId, const QString &tag);
+    ActionJob *deleteDevice(const QString &deviceId);
+
+    // Tasks.
+    TaskJob *createTask(const QString &deviceId, const TaskSpec &task, const TaskOptions &options);
+    TaskJob *connectionRequest(const QString &deviceId, int waitMs = 0);
+    QueryJob *listTasks(const QueryOptions &options);
+    ActionJob *deleteTask(const QString &taskId);
+    ActionJob *retryTask(const QString &taskId);
+
+    // Faults and pending downloads.
+    QueryJob *listFaults(const QueryOptions &options);
+    ActionJob *deleteFault(const QString &faultId);
+    QueryJob *listOperations(const QueryOptions &options);
+
+    // Files. putFile streams the local file (progress through NbiJob::uploadProgress).
+    ActionJob *putFile(const QString &name, const QString &localPath, const FileMetadata &metadata);
+    QueryJob *listFiles(const QueryOptions &options);
+    ActionJob *deleteFile(const QString &name); // only sends DELETE when the file exists
+
+    // Presets, provisions, virtual parameters.
+    ActionJob *putPreset(const QString &name, const Preset &preset);
+    QueryJob *listPresets(const QueryOptions &options);
+    ActionJob *deletePreset(const QString &name);
+    ActionJob *putProvision(const QString &name, const QString &script);
+    QueryJob *listProvisions(const QueryOptions &options);
+    ActionJob *deleteProvision(const QString &name);
+    ActionJob *putVirtualParameter(const QString &name, const QString &script);
+    QueryJob *listVirtualParameters(const QueryOptions &options);
+    ActionJob *deleteVirtualParameter(const QString &name);
 
 Q_SIGNALS:
     void serverVersionChanged(const fwd::acs::GenieAcsVersion &version);

@@ -87,6 +87,7 @@ void NbiJob::cancel()
     }
     m_abort = Abort::Cancelled;
     m_retryTimer.stop();
+    m_rejected.clear();
     m_client.dequeue(this);
     if (m_reply) {
         m_reply->abort(); // onFinished delivers Cancelled

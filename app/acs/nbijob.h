@@ -46,6 +46,8 @@ Q_SIGNALS:
 protected:
     NbiJob(NbiClient &client, NbiRequest request);
 
+    // Replaces the request before start() (for jobs that build it after validation).
+    void setRequest(NbiRequest request) { m_request = std::move(request); }
     // Makes start() fail with InvalidInput without sending anything (input GenieACS cannot take).
     void rejectInput(const QString &message);
     // The final reply of the current request (after retries), or a failure without one.

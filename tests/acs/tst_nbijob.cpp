@@ -1,0 +1,401 @@
+// The error matrix of the NBI transport on a fake network layer: timeouts, resets, refusals,
+// 4xx/5xx, malformed JSON, bodies cut in the middle or without end; retries and backoff; the
+// in-flight cap and its queue; the pacing of connection requests; request headers.
+#include "acs/actionjob.h"
+#include "acs/queryjob.h"
+#include "acs/taskjob.h"
+
+#include "fakenetworkaccessmanager.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace fwd::acs;
+using Script = FakeNetworkAccessManager::Script;
+using Kind = Script::Kind;
+
+Q_DECLARE_METATYPE(QList<FakeNetworkAccessManager::Script>)
+Q_DECLARE_METATYPE(fwd::acs::NbiError)
+
+namespace {
+
+fwd::AcsProfile profile(int timeoutMs = 5000)
+{
+    fwd::AcsProfile p;
+    p.name = QStringLiteral("fake");
+    p.nbiUrl = QUrl(QStringLiteral("http://127.0.0.1:7557"));
+    p.timeoutMs = timeoutMs;
+    return p;
+}
+
+NbiClient::Options fastRetries()
+{
+    NbiClient::Options o;
+    o.retryBaseDelayMs = 5;
+    o.retryMaxDelayMs = 50;
+    return o;
+}
+
+struct Fixture
+{
+    explicit Fixture(FakeNetworkAccessManager::Handler handler, int timeoutMs = 5000,
+                     NbiClient::Options options = fastRetries())
+    {
+        auto manager = std::make_unique<FakeNetworkAccessManager>(std::move(handler));
+        fake = manager.get();
+        client = std::make_unique<NbiClient>(profile(timeoutMs), QStringLiteral("pw"),
+                                             std::move(manager), clock, options);
+    }
+    fwd::SystemClock clock;
+    FakeNetworkAccessManager *fake = nullptr;
+    std::unique_ptr<NbiClient> client;
+};
+
+// Answers attempt n with scripts[n] (the last one repeats).
+FakeNetworkAccessManager::Handler sequence(QList<Script> scripts)
+{
+    auto n = std::make_shared<int>(0);
+    return [scripts, n](const FakeNetworkAccessManager::Captured &) {
+        return scripts.at(std::min<qsizetype>((*n)++, scripts.size() - 1));
+    };
+}
+
+const QByteArray TwoDevices = R"([{"_id":"202BC1-BM632w-000000"},{"_id":"202BC1-BM632w-000001"}])";
+
+} // namespace
+
+class TestNbiJob final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void queryErrorMatrix_data();
+    void queryErrorMatrix();
+    void nonIdempotentCallsAreNotResent();
+    void requestsCarryTheHouseHeaders();
+    void inFlightCapQueuesTheRest();
+    void connectionRequestsArePaced();
+    void connectionRequestCallsMayTakeOverThreeMinutes();
+    void cancelWhileQueued();
+    void invalidUrlSendsNothing();
+    void serverVersionTracked();
+};
+
+void TestNbiJob::queryErrorMatrix_data()
+{
+    QTest::addColumn<QList<Script>>("scripts");
+    QTest::addColumn<NbiError>("error");
+    QTest::addColumn<int>("attempts");
+    QTest::addColumn<int>("documents");
+    QTest::addColumn<QString>("messagePart");
+
+    const QList<std::pair<QByteArray, QByteArray>> total{{"total", "5"}};
+    QTest::newRow("ok") << QList<Script>{Script::genie(200, "OK", TwoDevices, total)}
+                        << NbiError::None << 1 << 2 << QString();
+    QTest::newRow("malformed JSON")
+        << QList<Script>{Script::genie(200, "OK", "[{\"_id\":", total)} << NbiError::BadResponse
+        << 1 << 0 << QStringLiteral("not valid JSON");
+    QTest::newRow("HTML instead of JSON")
+        << QList<Script>{Script::answer(200, "OK", "<html><body>It works!</body></html>")}
+        << NbiError::BadResponse << 1 << 0 << QStringLiteral("HTML");
+    QTest::newRow("JSON object instead of a list")
+        << QList<Script>{Script::genie(200, "OK", "{\"_id\":1}")} << NbiError::BadResponse << 1 << 0
+        << QStringLiteral("not a list");
+    QTest::newRow("list of non-documents")
+        << QList<Script>{Script::genie(200, "OK", "[1,2]")} << NbiError::BadResponse << 1 << 0
+        << QStringLiteral("not a document");
+    Script cut = Script::genie(200, "OK", TwoDevices, total);
+    cut.kind = Kind::CutBody;
+    QTest::newRow("body cut in the middle")
+        << QList<Script>{cut, cut, cut, cut} << NbiError::BadResponse << 1 << 0
+        << QStringLiteral("broke in the middle");
+    QTest::newRow("endless body") << QList<Script>{Script::of(Kind::Endless)} << NbiError::TooLarge
+                                  << 1 << 0 << QStringLiteral("larger than");
+    QTest::newRow("hang: timeout, retried once, then given up")
+        << QList<Script>{Script::of(Kind::Hang)} << NbiError::Timeout << 2 << 0
+        << QStringLiteral("did not answer");
+    QTest::newRow("connection dropped without answer: not re-sent")
+        << QList<Script>{Script::of(Kind::Reset), Script::genie(200, "OK", TwoDevices)}
+        << NbiError::NoResponse << 1 << 0 << QStringLiteral("crashes its NBI worker");
+    QTest::newRow("refused, then ok")
+        << QList<Script>{Script::of(Kind::Refuse), Script::genie(200, "OK", TwoDevices, total)}
+        << NbiError::None << 2 << 2 << QString();
+    QTest::newRow("503 in session twice, then ok")
+        << QList<Script>{Script::genie(503, "Device is in session", "Device is in session"),
+                         Script::genie(503, "Device is in session", "Device is in session"),
+                         Script::genie(200, "OK", TwoDevices, total)}
+        << NbiError::None << 3 << 2 << QString();
+    QTest::newRow("503 in session until the retries are spent")
+        << QList<Script>{Script::genie(503, "Device is in session", "Device is in session")}
+        << NbiError::DeviceInSession << 2 << 0 << QStringLiteral("in a session");
+    QTest::newRow("502 from a proxy, then ok")
+        << QList<Script>{Script::answer(502, "Bad Gateway", "<html>502</html>"),
+                         Script::genie(200, "OK", TwoDevices, total)}
+        << NbiError::None << 2 << 2 << QString();
+    QTest::newRow("504 until the retries are spent")
+        << QList<Script>{Script::answer(504, "Gateway Time-out", "")} << NbiError::HttpError << 2
+        << 0 << QStringLiteral("504");
+    QTest::newRow("400 SyntaxError (T084)")
+        << QList<Script>{Script::genie(400, "Bad Request",
+                                       "SyntaxError: Unexpected end of JSON input")}
+        << NbiError::HttpError << 1 << 0 << QStringLiteral("SyntaxError");
+    QTest::newRow("404 unknown collection (T090)")
+        << QList<Script>{Script::genie(404, "Not Found", "404 Not Found")} << NbiError::NotFound
+        << 1 << 0 << QStringLiteral("404");
+    QTest::newRow("401 from a proxy")
+        << QList<Script>{Script::answer(401, "Unauthorized", "")} << NbiError::Unauthorized << 1
+        << 0 << QStringLiteral("credentials");
+    QTest::newRow("500 with Connection: close (GenieACS <= 1.2.9 crash)")
+        << QList<Script>{Script::answer(500, "Internal Server Error", "TypeError: x",
+                                        {{"GenieACS-Version", "1.2.8"}, {"Connection", "close"}})}
+        << NbiError::HttpError << 1 << 0 << QStringLiteral("1.2.9");
+}
+
+void TestNbiJob::queryErrorMatrix()
+{
+    QFETCH(QList<Script>, scripts);
+    QFETCH(NbiError, error);
+    QFETCH(int, attempts);
+    QFETCH(int, documents);
+    QFETCH(QString, messagePart);
+
+    NbiClient::Options options = fastRetries();
+    options.maxAttempts = 3;
+    options.maxBodyBytes = 1024 * 1024;
+    // Two attempts for the rows that exhaust their retries, to keep the test short.
+    if (scripts.size() == 1)
+        options.maxAttempts = 2;
+    Fixture f(sequence(scripts), 200, options);
+    QueryOptions q;
+    q.limit = 2;
+    auto *job = f.client->query(Collection::Devices, q);
+    QSignalSpy spy(job, &QueryJob::finished);
+    job->start();
+    QVERIFY(spy.wait(10000));
+    const auto result = spy.at(0).at(0).value<QueryResult>();
+    QCOMPARE(result.error, error);
+    QCOMPARE(result.attempts, attempts);
+    QCOMPARE(f.fake->requests().size(), attempts);
+    QCOMPARE(result.payload.documents.size(), documents);
+    QVERIFY2(result.errorString.contains(messagePart), qPrintable(result.errorString));
+    QCOMPARE(result.ok(), error == NbiError::None);
+    if (result.ok())
+        QCOMPARE(result.payload.total, qint64(5));
+    QVERIFY(!result.requestId.isEmpty());
+    QCOMPARE(f.client->inFlight(), 0);
+}
+
+void TestNbiJob::nonIdempotentCallsAreNotResent()
+{
+    // A task POST is never re-sent: a second one would queue the task twice.
+    Fixture f(sequence(
+        {Script::genie(503, "Service Unavailable", "busy"), Script::genie(202, "Accepted", "{}")}));
+    auto *job = f.client->createTask(QStringLiteral("202BC1-BM632w-000000"), TaskSpec::reboot(),
+                                     TaskOptions());
+    QSignalSpy spy(job, &TaskJob::finished);
+    job->start();
+    QVERIFY(spy.wait());
+    const auto result = spy.at(0).at(0).value<TaskResult>();
+    QCOMPARE(result.error, NbiError::HttpError);
+    QCOMPARE(result.attempts, 1);
+    QCOMPARE(f.fake->requests().size(), 1);
+}
+
+void TestNbiJob::requestsCarryTheHouseHeaders()
+{
+    fwd::AcsProfile p = profile();
+    p.username = QStringLiteral("nbi");
+    auto manager = std::make_unique<FakeNetworkAccessManager>(
+        sequence({Script::genie(200, "OK", "[]", {{"total", "0"}})}));
+    FakeNetworkAccessManager *fake = manager.get();
+    fwd::SystemClock clock;
+    NbiClient client(p, QStringLiteral("secret"), std::move(manager), clock, fastRetries());
+    QList<QString> ids;
+    for (int i = 0; i < 2; ++i) {
+        auto *job = client.query(Collection::Tasks, QueryOptions());
+        QSignalSpy spy(job, &QueryJob::finished);
+        job->start();
+        QVERIFY(spy.wait());
+        ids.append(spy.at(0).at(0).value<QueryResult>().requestId);
+    }
+    QCOMPARE(fake->requests().size(), 2);
+    const QNetworkRequest &r = fake->requests().at(0).request;
+    QVERIFY(r.header(QNetworkRequest::UserAgentHeader)
+                .toString()
+                .startsWith(QLatin1String("FirmwareDesk/")));
+    QVERIFY(r.rawHeader("Accept").startsWith("application/json"));
+    QCOMPARE(QString::fromLatin1(r.rawHeader("X-Request-ID")), ids.at(0));
+    QVERIFY(ids.at(0) != ids.at(1));
+    QCOMPARE(r.rawHeader("Authorization"), "Basic " + QByteArray("nbi:secret").toBase64());
+    QCOMPARE(r.attribute(QNetworkRequest::Http2AllowedAttribute).toBool(), false);
+    QCOMPARE(r.attribute(QNetworkRequest::RedirectPolicyAttribute).toInt(),
+             int(QNetworkRequest::ManualRedirectPolicy));
+    // The query is percent-encoded, '+' included (GenieACS reads a bare '+' as a space).
+    QCOMPARE(fake->requests().at(0).url.toEncoded(),
+             QByteArray("http://127.0.0.1:7557/tasks/?query=%7B%7D"));
+}
+
+void TestNbiJob::inFlightCapQueuesTheRest()
+{
+    NbiClient::Options options = fastRetries();
+    options.maxInFlight = 3;
+    Script slow = Script::genie(200, "OK", "[]", {{"total", "0"}});
+    slow.delayMs = 30;
+    Fixture f(sequence({slow}), 5000, options);
+    int finished = 0;
+    for (int i = 0; i < 10; ++i) {
+        auto *job = f.client->query(Collection::Faults, QueryOptions());
+        connect(job, &QueryJob::finished, f.client.get(), [&finished](const QueryResult &r) {
+            QVERIFY(r.ok());
+            ++finished;
+        });
+        job->start();
+    }
+    QCOMPARE(f.client->inFlight(), 3);
+    QCOMPARE(f.client->queued(), 7);
+    QTRY_COMPARE(finished, 10);
+    QCOMPARE(f.fake->maxOpen(), 3);
+    QCOMPARE(f.fake->requests().size(), 10);
+    QCOMPARE(f.client->inFlight(), 0);
+    QCOMPARE(f.client->queued(), 0);
+}
+
+void TestNbiJob::connectionRequestsArePaced()
+{
+    NbiClient::Options options = fastRetries();
+    options.connectionRequestsPerSecond = 20; // one every 50 ms
+    QElapsedTimer elapsed;
+    elapsed.start();
+    QList<qint64> crTimes;
+    qint64 queryTime = -1;
+    Fixture f(
+        [&](const FakeNetworkAccessManager::Captured &c) {
+            if (c.url.path().startsWith(QLatin1String("/devices/"))) {
+                crTimes.append(elapsed.elapsed());
+                return Script::genie(200, "OK");
+            }
+            queryTime = elapsed.elapsed();
+            return Script::genie(200, "OK", "[]");
+        },
+        5000, options);
+    int done = 0;
+    for (int i = 0; i < 6; ++i) {
+        auto *job = f.client->connectionRequest(QStringLiteral("202BC1-BM632w-00000%1").arg(i));
+        connect(job, &TaskJob::finished, f.client.get(), [&done](const TaskResult &r) {
+            QVERIFY2(r.ok(), qPrintable(r.errorString));
+            QCOMPARE(r.payload.outcome, TaskOutcome::ConnectionRequested);
+            ++done;
+        });
+        job->start();
+    }
+    auto *query = f.client->query(Collection::Presets, QueryOptions());
+    connect(query, &QueryJob::finished, f.client.get(), [&done](const QueryResult &) { ++done; });
+    query->start();
+    QTRY_COMPARE(done, 7);
+    QCOMPARE(crTimes.size(), 6);
+    // Six connection requests at 20/s span at least five intervals of 50 ms.
+    QVERIFY2(
+        crTimes.constLast() - crTimes.constFirst() >= 5 * 50 - 10,
+        qPrintable(QStringLiteral("span %1 ms").arg(crTimes.constLast() - crTimes.constFirst())));
+    // Other calls are not held behind the paced ones.
+    QVERIFY(queryTime >= 0 && queryTime < crTimes.constLast());
+}
+
+void TestNbiJob::connectionRequestCallsMayTakeOverThreeMinutes()
+{
+    // GenieACS holds a task call with a connection request for up to 30 s (lock) + 2 s (CR) +
+    // timeout + 120 s (session): such calls must not die at the profile's timeout.
+    QVERIFY(TaskJob::connectionRequestCallTimeoutMs(4000) > 180000);
+    Script slowTask = Script::genie(
+        200, "OK", R"({"name":"reboot","device":"d","_id":"6b0e6a88d9d97b726a6a0ff4"})");
+    slowTask.delayMs = 400;
+    Script slowQuery = Script::genie(200, "OK", "[]");
+    slowQuery.delayMs = 400;
+    Fixture f(
+        [&](const FakeNetworkAccessManager::Captured &c) {
+            if (c.method == "POST")
+                return slowTask;
+            if (c.url.path().startsWith(QLatin1String("/tasks/")) ||
+                c.url.path().startsWith(QLatin1String("/faults/")))
+                return Script::genie(200, "OK", "[]");
+            return slowQuery;
+        },
+        150);
+    TaskOptions o;
+    o.connectionRequest = true;
+    auto *task =
+        f.client->createTask(QStringLiteral("202BC1-BM632w-000004"), TaskSpec::reboot(), o);
+    QVERIFY(f.client->timeoutFor(task->request()) > 180000);
+    QSignalSpy taskSpy(task, &TaskJob::finished);
+    auto *query = f.client->query(Collection::Devices, QueryOptions());
+    QSignalSpy querySpy(query, &QueryJob::finished);
+    task->start();
+    query->start();
+    QTRY_COMPARE(taskSpy.size(), 1);
+    QTRY_COMPARE(querySpy.size(), 1);
+    QCOMPARE(querySpy.at(0).at(0).value<QueryResult>().error, NbiError::Timeout);
+    const auto r = taskSpy.at(0).at(0).value<TaskResult>();
+    QVERIFY2(r.ok(), qPrintable(r.errorString));
+    QCOMPARE(r.payload.outcome, TaskOutcome::Done);
+}
+
+void TestNbiJob::cancelWhileQueued()
+{
+    NbiClient::Options options = fastRetries();
+    options.maxInFlight = 1;
+    Fixture f(sequence({Script::of(Kind::Hang)}), 5000, options);
+    auto *first = f.client->query(Collection::Devices, QueryOptions());
+    auto *second = f.client->query(Collection::Devices, QueryOptions());
+    QSignalSpy firstSpy(first, &QueryJob::finished);
+    QSignalSpy secondSpy(second, &QueryJob::finished);
+    first->start();
+    second->start();
+    QCOMPARE(f.client->queued(), 1);
+    second->cancel();
+    QCOMPARE(secondSpy.size(), 1);
+    QCOMPARE(secondSpy.at(0).at(0).value<QueryResult>().error, NbiError::Cancelled);
+    QCOMPARE(f.client->queued(), 0);
+    first->cancel();
+    QCOMPARE(firstSpy.size(), 1);
+    QCOMPARE(firstSpy.at(0).at(0).value<QueryResult>().error, NbiError::Cancelled);
+    QCOMPARE(f.fake->requests().size(), 1);
+    QTRY_COMPARE(f.client->inFlight(), 0);
+}
+
+void TestNbiJob::invalidUrlSendsNothing()
+{
+    auto manager = std::make_unique<FakeNetworkAccessManager>(sequence({Script::genie(200, "OK")}));
+    FakeNetworkAccessManager *fake = manager.get();
+    fwd::AcsProfile p = profile();
+    p.nbiUrl = QUrl(QStringLiteral("ftp://127.0.0.1"));
+    fwd::SystemClock clock;
+    NbiClient client(p, {}, std::move(manager), clock, fastRetries());
+    auto *job = client.deleteDevice(QStringLiteral("202BC1-BM632w-000000"));
+    QSignalSpy spy(job, &ActionJob::finished);
+    job->start();
+    QVERIFY(spy.wait());
+    QCOMPARE(spy.at(0).at(0).value<ActionResult>().error, NbiError::InvalidUrl);
+    QCOMPARE(fake->requests().size(), 0);
+}
+
+void TestNbiJob::serverVersionTracked()
+{
+    Fixture f(sequence({Script::answer(200, "OK", "[]", {{"GenieACS-Version", "1.2.8+20200101"}}),
+                        Script::genie(200, "OK", "[]")}));
+    QSignalSpy versions(f.client.get(), &NbiClient::serverVersionChanged);
+    QCOMPARE(f.client->generation(), GenieAcsVersion::Generation::Unknown);
+    for (const auto expected :
+         {GenieAcsVersion::Generation::Legacy, GenieAcsVersion::Generation::Modern}) {
+        auto *job = f.client->query(Collection::Presets, QueryOptions());
+        QSignalSpy spy(job, &QueryJob::finished);
+        job->start();
+        QVERIFY(spy.wait());
+        QCOMPARE(f.client->generation(), expected);
+    }
+    QCOMPARE(versions.size(), 2);
+    QCOMPARE(f.client->serverVersion().number(), QVersionNumber(1, 2, 16));
+}
+
+QTEST_GUILESS_MAIN(TestNbiJob)
+#include "tst_nbijob.moc"
