@@ -6,6 +6,7 @@
 #include "firmware/npkreader.h"
 #include "firmware/safefilename.h"
 
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -330,34 +331,46 @@ std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &req
     }
 
     const QFileInfo source(request.sourcePath);
-    const QString sourceName = source.fileName();
-    if (!m_opener) {
+    const QString sourceName = request.content ? name : source.fileName();
+    std::unique_ptr<QIODevice> probe;
+    if (request.content) {
+        auto buffer = std::make_unique<QBuffer>();
+        buffer->setData(*request.content);
+        buffer->open(QIODevice::ReadOnly);
+        probe = std::move(buffer);
+    } else if (!m_opener) { // with an injected opener the worker reports source problems
         if (!source.exists())
             return failure(E::Unreadable,
                            tr("%1 cannot be read: the file does not exist.").arg(sourceName));
         if (source.isDir())
             return failure(E::Unreadable, tr("%1 is a folder, not a file.").arg(sourceName));
-        QFile probe(request.sourcePath);
-        if (!probe.open(QIODevice::ReadOnly)) {
+        auto file = std::make_unique<QFile>(request.sourcePath);
+        if (!file->open(QIODevice::ReadOnly)) {
             return failure(E::Unreadable,
-                           tr("%1 cannot be read: %2.").arg(sourceName, probe.errorString()));
+                           tr("%1 cannot be read: %2.").arg(sourceName, file->errorString()));
         }
-        if (probe.size() == 0) {
+        probe = std::move(file);
+    }
+    const qint64 needed = probe ? probe->size() : 0;
+    if (probe) {
+        if (needed == 0) {
             return failure(E::EmptyFile, tr("%1 is empty (0 bytes): there is nothing to send "
                                             "to a router.")
                                              .arg(sourceName));
         }
-        const QByteArray head = probe.read(4);
+        const QByteArray head = probe->read(4);
         const bool namedNpk = name.endsWith(QLatin1String(".npk"), Qt::CaseInsensitive) ||
                               sourceName.endsWith(QLatin1String(".npk"), Qt::CaseInsensitive);
         if (namedNpk || head == NpkReader::magic()) {
-            const NpkReadResult r = NpkReader::read(probe, sourceName);
+            const NpkReadResult r = NpkReader::read(*probe, sourceName);
             if (!r.ok())
                 return failure(E::NotAPackage, r.errorString);
             *npk = r.info;
         } else if (request.metadata.fileType == FileType::FirmwareUpgradeImage &&
                    name.endsWith(QLatin1String(".xml"), Qt::CaseInsensitive)) {
-            const DescriptorParseResult d = UpgradeDescriptor::readFile(request.sourcePath);
+            probe->seek(0);
+            const DescriptorParseResult d =
+                UpgradeDescriptor::fromXml(probe->read(UpgradeDescriptor::MaxSize + 1), sourceName);
             if (!d.ok())
                 return failure(E::BadDescriptor, d.errorString);
         }
@@ -368,11 +381,10 @@ std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &req
                        tr("The library folder %1 cannot be created.").arg(m_folder));
     }
     const QStorageInfo storage(m_folder);
-    if (storage.isValid() && source.exists() && storage.bytesAvailable() >= 0 &&
-        storage.bytesAvailable() < source.size()) {
+    if (storage.isValid() && storage.bytesAvailable() >= 0 && storage.bytesAvailable() < needed) {
         return failure(E::DiskFull, tr("%1 needs %2 bytes but only %3 bytes are free in %4.")
                                         .arg(sourceName)
-                                        .arg(source.size())
+                                        .arg(needed)
                                         .arg(storage.bytesAvailable())
                                         .arg(m_folder));
     }
@@ -409,12 +421,15 @@ void FileLibrary::runImport(ImportJob *job)
     shared->fileName = job->m_request.metadata.fileName;
     m_active << shared;
     const QString source = job->m_request.sourcePath;
+    const std::optional<QByteArray> content = job->m_request.content;
     const QString staged = stagingPathFor(job->m_request.metadata.fileName);
     const QString folder = m_folder;
     const SourceOpener opener = m_opener;
     qCInfo(lcFirmwareLibrary) << "importing" << source << "as" << job->m_request.metadata.fileName;
 
-    m_pool->start([shared, source, staged, folder, opener] {
+    const QString sourceName =
+        content ? job->m_request.metadata.fileName : QFileInfo(source).fileName();
+    m_pool->start([shared, source, sourceName, content, staged, folder, opener] {
         using E = ImportResult::Error;
         auto post = [&shared](std::function<void(FileLibrary *)> fn) {
             QMutexLocker lock(&shared->mutex);
@@ -431,10 +446,13 @@ void FileLibrary::runImport(ImportJob *job)
                 QFile::remove(staged); // nobody will commit it
             }
         };
-        const QString sourceName = QFileInfo(source).fileName();
 
         std::unique_ptr<QIODevice> in;
-        if (opener)
+        if (content) {
+            auto buffer = std::make_unique<QBuffer>();
+            buffer->setData(*content);
+            in = std::move(buffer);
+        } else if (opener)
             in = opener(source);
         else
             in = std::make_unique<QFile>(source);
@@ -530,7 +548,7 @@ void FileLibrary::workerDone(const std::shared_ptr<ImportJob::Shared> &shared,
     r.size = size;
     r.sha256 = QString::fromLatin1(sha256.toHex());
     r.uploadedAt = m_clock.now().toUTC();
-    r.sourcePath = QFileInfo(req.sourcePath).absoluteFilePath();
+    r.sourcePath = req.content ? req.sourcePath : QFileInfo(req.sourcePath).absoluteFilePath();
     r.storedPath = QDir(m_folder).filePath(r.fileName);
     r.publishedTo = PublishTarget::None;
     r.publishedUrl = QUrl();

@@ -51,7 +51,9 @@ struct NameCheck
 
 struct ImportRequest
 {
-    QString sourcePath;
+    QString sourcePath; // the file to add; informational when `content` is set
+    // Bytes to add instead of a file, e.g. a descriptor built by DescriptorValidator::build().
+    std::optional<QByteArray> content;
     FileRecord metadata;          // fileType, oui, productClass, version, fileName are used
     bool replaceExisting = false; // overwrite the library file of the same name
 };

@@ -77,6 +77,8 @@ private Q_SLOTS:
     void filesForFiltersByOuiAndProductClass();
     void updateAndRemove();
     void loadDropsInterruptedImports();
+    void importFromMemoryIsValidated_data();
+    void importFromMemoryIsValidated();
     void descriptorFromLibraryPackages();
 
 private:
@@ -576,6 +578,33 @@ void TestFileLibrary::loadDropsInterruptedImports()
     QCOMPARE(folderEntries(m_folder), QStringList{QStringLiteral("kept.rsc")});
 }
 
+void TestFileLibrary::importFromMemoryIsValidated_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<Error>("error");
+    QTest::newRow("empty") << QStringLiteral("upgrade_7.1_arm.xml") << QByteArray()
+                           << Error::EmptyFile;
+    QTest::newRow("broken xml") << QStringLiteral("upgrade_7.1_arm.xml") << QByteArray("<upgrade")
+                                << Error::BadDescriptor;
+    QTest::newRow("fake package") << QStringLiteral("routeros-7.1-arm.npk")
+                                  << QByteArray("not a package") << Error::NotAPackage;
+}
+
+void TestFileLibrary::importFromMemoryIsValidated()
+{
+    QFETCH(QString, name);
+    QFETCH(QByteArray, content);
+    QFETCH(Error, error);
+    FileLibrary library(m_folder, *m_catalog, *m_clock);
+    ImportRequest req = requestFor(QString(), name);
+    req.content = content;
+    const ImportResult r = runImport(library, req);
+    QCOMPARE(r.error, error);
+    QVERIFY2(r.errorString.contains(name), qPrintable(r.errorString));
+    QVERIFY(folderEntries(m_folder).isEmpty());
+}
+
 void TestFileLibrary::descriptorFromLibraryPackages()
 {
     FileLibrary library(m_folder, *m_catalog, *m_clock);
@@ -600,9 +629,12 @@ void TestFileLibrary::descriptorFromLibraryPackages()
     QCOMPARE(descriptorName, QStringLiteral("upgrade_7.12.1_arm64.xml"));
     const UpgradeDescriptor d = DescriptorValidator::build(packages);
 
-    // Published like any file: into the library, then read back and matched to the packages.
-    const ImportResult xml =
-        runImport(library, requestFor(writeSource(descriptorName, d.toXml()), descriptorName));
+    // Published like any file: into the library (straight from memory), then read back and
+    // matched to the packages.
+    ImportRequest save = requestFor(QString(), descriptorName);
+    save.content = d.toXml();
+    save.metadata.version = QStringLiteral("7.12.1");
+    const ImportResult xml = runImport(library, save);
     QVERIFY2(xml.ok(), qPrintable(xml.errorString));
     const DescriptorParseResult parsed = UpgradeDescriptor::readFile(xml.record.storedPath);
     QVERIFY2(parsed.ok(), qPrintable(parsed.errorString));
@@ -613,6 +645,8 @@ void TestFileLibrary::descriptorFromLibraryPackages()
         QVERIFY(p.expectedSize > 0);
     }
     QVERIFY(DescriptorValidator::validate(back).isEmpty());
+    QCOMPARE(xml.record.size, qint64(d.toXml().size()));
+    QCOMPARE(xml.record.fileType, FileType::FirmwareUpgradeImage);
     const FileDraft draft = library.inspect(xml.record.storedPath);
     QCOMPARE(draft.record.version, QStringLiteral("7.12.1"));
     QVERIFY(draft.warnings.join(u' ').contains(QLatin1String("already in the library")));
