@@ -45,8 +45,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(version)) {
         out.exitNow = true;
-        out.output = QCoreApplication::applicationName() + QLatin1Char(' ') +
-                     QCoreApplication::applicationVersion() + QLatin1Char('\n');
+        out.output = QStringLiteral("FirmwareDesk " FWD_VERSION "\n");
         return out;
     }
     if (!parser.positionalArguments().isEmpty()) {

@@ -44,6 +44,11 @@ CompositionRoot::~CompositionRoot()
     m_parts->store.reset();
 }
 
+ui::MainWindow *CompositionRoot::window() const
+{
+    return m_parts->window.get();
+}
+
 bool CompositionRoot::start()
 {
     Parts &p = *m_parts;

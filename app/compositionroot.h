@@ -7,6 +7,9 @@
 #include <memory>
 
 namespace fwd {
+namespace ui {
+class MainWindow;
+}
 
 // Builds the services, wires them and shows the main window. The only place that knows the
 // concrete classes of everything.
@@ -19,6 +22,7 @@ public:
     // Opens the database and builds the window. On failure, error() says why.
     bool start();
     QString error() const { return m_error; }
+    ui::MainWindow *window() const;
 
 private:
     struct Parts;

@@ -266,7 +266,8 @@ void ConnectionDialog::startTest()
 {
     if (!validate().isEmpty())
         return;
-    delete m_client.data();
+    if (m_client)
+        m_client->deleteLater(); // may be inside the old test's signal
     const AcsProfile profile = profileFromFields();
     auto *client = new acs::NbiClient(profile, m_password->text(), this);
     auto *test = new acs::ConnectionTest(*client, client);
@@ -305,7 +306,8 @@ void ConnectionDialog::onTestFinished(const acs::ConnectionReport &report)
             m_trusted->addItem(report.certificateFingerprint);
             m_audit.record(QStringLiteral("acs.certificate.trusted"), m_name->text().trimmed(),
                            report.certificateFingerprint);
-            startTest();
+            // Not from inside the finished test's signal: its client goes away.
+            QMetaObject::invokeMethod(this, &ConnectionDialog::startTest, Qt::QueuedConnection);
             return;
         }
     }

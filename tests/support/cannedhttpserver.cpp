@@ -1,5 +1,8 @@
 #include "cannedhttpserver.h"
 
+#include <QFile>
+#include <QSslKey>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 CannedHttpServer::CannedHttpServer(QObject *parent)
@@ -13,9 +16,40 @@ bool CannedHttpServer::start()
     return listen(QHostAddress::LocalHost, 0);
 }
 
+bool CannedHttpServer::useTls(const QString &certificatePem, const QString &keyPem)
+{
+    QFile cert(certificatePem);
+    QFile key(keyPem);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly))
+        return false;
+    m_tls = QSslConfiguration::defaultConfiguration();
+    m_tls.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+    m_tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec, QSsl::Pem));
+    m_useTls = !m_tls.localCertificate().isNull() && !m_tls.privateKey().isNull();
+    return m_useTls;
+}
+
 QString CannedHttpServer::baseUrl() const
 {
-    return QStringLiteral("http://127.0.0.1:%1/").arg(serverPort());
+    return QStringLiteral("%1://127.0.0.1:%2/")
+        .arg(m_useTls ? QStringLiteral("https") : QStringLiteral("http"))
+        .arg(serverPort());
+}
+
+void CannedHttpServer::incomingConnection(qintptr descriptor)
+{
+    if (!m_useTls) {
+        QTcpServer::incomingConnection(descriptor);
+        return;
+    }
+    auto *socket = new QSslSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    socket->setSslConfiguration(m_tls);
+    socket->startServerEncryption();
+    addPendingConnection(socket);
 }
 
 QByteArray CannedHttpServer::genieAcsHead(const QByteArray &version, qint64 total)

@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QSslConfiguration>
 #include <QTcpServer>
 
 // A tiny HTTP server on 127.0.0.1 that answers every request with one canned response: enough
@@ -15,6 +16,8 @@ public:
 
     explicit CannedHttpServer(QObject *parent = nullptr);
     bool start(); // listens on 127.0.0.1, any free port
+    // Serves HTTPS with this certificate and key (PEM files) instead of plain HTTP.
+    bool useTls(const QString &certificatePem, const QString &keyPem);
     QString baseUrl() const;
 
     void setResponse(const QByteArray &rawResponse) { m_response = rawResponse; }
@@ -24,10 +27,15 @@ public:
 
     QList<QByteArray> requests() const { return m_requests; } // request heads, as received
 
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
 private:
     void onNewConnection();
 
     QByteArray m_response;
     Mode m_mode = Mode::Respond;
     QList<QByteArray> m_requests;
+    QSslConfiguration m_tls;
+    bool m_useTls = false;
 };

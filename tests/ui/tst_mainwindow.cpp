@@ -10,11 +10,14 @@
 #include "ui/mainwindow.h"
 #include "ui/messagebox.h"
 
+#include <QCryptographicHash>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSslCertificate>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -36,6 +39,9 @@ private Q_SLOTS:
     void malformedUrlCannotBeSavedOrTested_data();
     void malformedUrlCannotBeSavedOrTested();
     void rememberWindowStateAndScreen();
+    void untrustedCertificateApprovedByFingerprint();
+    void untrustedCertificateDeclined();
+    void severalProfilesAreKept();
 
 private:
     ui::ConnectionDialog *openDialog();
@@ -219,6 +225,108 @@ void TestMainWindow::rememberWindowStateAndScreen()
     m_window.reset();
     makeWindow();
     QCOMPARE(m_window->size(), QSize(900, 600));
+}
+
+static QString testCertificateFingerprint()
+{
+    QFile f(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromLatin1(
+        QSslCertificate(f.readAll(), QSsl::Pem).digest(QCryptographicHash::Sha256).toHex());
+}
+
+void TestMainWindow::untrustedCertificateApprovedByFingerprint()
+{
+    CannedHttpServer nbi;
+    QVERIFY(nbi.useTls(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
+                       QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key")));
+    QVERIFY(nbi.start());
+    nbi.setResponse(CannedHttpServer::genieAcsHead("1.2.16", 7));
+    const QString fingerprint = testCertificateFingerprint();
+    QCOMPARE(fingerprint.size(), 64);
+
+    auto *dialog = openDialog();
+    QVERIFY(dialog);
+    dialog->nameEdit()->setText(QStringLiteral("Proxy"));
+    dialog->urlEdit()->setText(nbi.baseUrl());
+    QSignalSpy tested(dialog, &ui::ConnectionDialog::testFinished);
+    ui::MessageBox::setNextAnswer(QMessageBox::Yes);
+    QTest::mouseClick(dialog->testButton(), Qt::LeftButton);
+    QVERIFY(tested.wait(20000));
+    // The engineer was shown the fingerprint, approved it, and the test ran again and passed.
+    QVERIFY2(ui::MessageBox::lastText().contains(fingerprint),
+             qPrintable(ui::MessageBox::lastText()));
+    QCOMPARE(tested.size(), 1);
+    QCOMPARE(tested.at(0).at(0).toBool(), true);
+    QCOMPARE(dialog->trustedList()->count(), 1);
+    QCOMPARE(dialog->trustedList()->item(0)->text(), fingerprint);
+    QVERIFY2(dialog->resultLabel()->text().contains(QLatin1String("GenieACS 1.2.16")),
+             qPrintable(dialog->resultLabel()->text()));
+
+    QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
+    QCOMPARE(m_settings->acsProfiles().first().trustedFingerprints, QStringList{fingerprint});
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_window->connectionLabel()->text().contains(QLatin1String("Proxy: GenieACS 1.2.16")),
+        10000);
+    store::AuditQuery q;
+    q.action = QStringLiteral("acs.certificate.trusted");
+    const auto page = m_audit->query(q).result();
+    QCOMPARE(page.entries.size(), 1);
+    QCOMPARE(page.entries.first().details, fingerprint);
+}
+
+void TestMainWindow::untrustedCertificateDeclined()
+{
+    CannedHttpServer nbi;
+    QVERIFY(nbi.useTls(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
+                       QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key")));
+    QVERIFY(nbi.start());
+    nbi.setResponse(CannedHttpServer::genieAcsHead("1.2.16", 7));
+    auto *dialog = openDialog();
+    QVERIFY(dialog);
+    dialog->urlEdit()->setText(nbi.baseUrl());
+    QSignalSpy tested(dialog, &ui::ConnectionDialog::testFinished);
+    ui::MessageBox::setNextAnswer(QMessageBox::No);
+    QTest::mouseClick(dialog->testButton(), Qt::LeftButton);
+    QVERIFY(tested.wait(20000));
+    QCOMPARE(tested.at(0).at(0).toBool(), false);
+    QCOMPARE(dialog->trustedList()->count(), 0);
+    QVERIFY(dialog->resultLabel()->text().contains(QLatin1String("No connection")));
+    QVERIFY(nbi.requests().isEmpty()); // nothing was sent over the untrusted channel
+}
+
+void TestMainWindow::severalProfilesAreKept()
+{
+    auto *dialog = openDialog();
+    QVERIFY(dialog);
+    dialog->nameEdit()->setText(QStringLiteral("Lab"));
+    dialog->urlEdit()->setText(QStringLiteral("http://127.0.0.1:7557/"));
+    // Add a second profile through the dialog's Add button.
+    QPushButton *add = nullptr;
+    for (auto *b : dialog->findChildren<QPushButton *>()) {
+        if (b->text() == QLatin1String("&Add"))
+            add = b;
+    }
+    QVERIFY(add);
+    QTest::mouseClick(add, Qt::LeftButton);
+    QCOMPARE(dialog->profileList()->count(), 2);
+    dialog->nameEdit()->setText(QStringLiteral("Production"));
+    dialog->urlEdit()->setText(QStringLiteral("https://acs.isp.example:7557/"));
+    dialog->userEdit()->setText(QStringLiteral("noc"));
+    QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
+    const auto profiles = m_settings->acsProfiles();
+    QCOMPARE(profiles.size(), 2);
+    QCOMPARE(profiles.at(0).name, QStringLiteral("Lab"));
+    QCOMPARE(profiles.at(1).name, QStringLiteral("Production"));
+    QCOMPARE(profiles.at(1).username, QStringLiteral("noc"));
+    QCOMPARE(m_settings->value(Settings::ActiveProfile), QStringLiteral("Production"));
+
+    // Reopened, the dialog shows both, the active one selected.
+    auto *again = openDialog();
+    QVERIFY(again && again != dialog);
+    QCOMPARE(again->profileList()->count(), 2);
+    QCOMPARE(again->nameEdit()->text(), QStringLiteral("Production"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,0 +1,129 @@
+#include "commandline.h"
+#include "compositionroot.h"
+#include "ui/connectiondialog.h"
+#include "ui/mainwindow.h"
+
+#include <QApplication>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace fwd;
+
+// Start-up as main() runs it: the command line, then the composition root, with bad input.
+class TestStartup final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void commandLine_data();
+    void commandLine();
+    void startsWithConnectionDialogOnFirstRun();
+    void refusesDatabaseThatIsNotOneAndLeavesItAlone();
+    void unreachablePostgresIsAClearError();
+    void malformedDatabaseUrlIsAClearError();
+
+private:
+    CommandLine line(const QStringList &extra) const;
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+void TestStartup::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    qputenv("FWD_DATA_DIR", m_dir->path().toLocal8Bit());
+    qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
+CommandLine TestStartup::line(const QStringList &extra) const
+{
+    return CommandLine::parse(QStringList{QStringLiteral("firmwaredesk"),
+                                          QStringLiteral("--settings"),
+                                          m_dir->filePath(QStringLiteral("s.ini"))} +
+                              extra);
+}
+
+void TestStartup::commandLine_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<bool>("exitNow");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("outputPart");
+    QTest::newRow("help") << QStringList{QStringLiteral("--help")} << true << 0
+                          << QStringLiteral("--database <URL>");
+    QTest::newRow("version") << QStringList{QStringLiteral("--version")} << true << 0
+                             << QStringLiteral(FWD_VERSION);
+    QTest::newRow("unknown option")
+        << QStringList{QStringLiteral("--frobnicate")} << true << 2 << QStringLiteral("frobnicate");
+    QTest::newRow("stray argument") << QStringList{QStringLiteral("file.npk")} << true << 2
+                                    << QStringLiteral("Unexpected argument");
+    QTest::newRow("database") << QStringList{QStringLiteral("--database"), QStringLiteral("/x.db")}
+                              << false << 0 << QString();
+}
+
+void TestStartup::commandLine()
+{
+    QFETCH(QStringList, args);
+    QFETCH(bool, exitNow);
+    QFETCH(int, exitCode);
+    QFETCH(QString, outputPart);
+    const CommandLine c = CommandLine::parse(QStringList{QStringLiteral("firmwaredesk")} + args);
+    QCOMPARE(c.exitNow, exitNow);
+    QCOMPARE(c.exitCode, exitCode);
+    QVERIFY2(c.output.contains(outputPart), qPrintable(c.output));
+    if (!exitNow)
+        QCOMPARE(c.databaseUrl, QStringLiteral("/x.db"));
+}
+
+void TestStartup::startsWithConnectionDialogOnFirstRun()
+{
+    CompositionRoot root(line({}));
+    QVERIFY2(root.start(), qPrintable(root.error()));
+    QVERIFY(root.window());
+    QVERIFY(root.window()->isVisible());
+    QTRY_VERIFY(root.window()->findChild<ui::ConnectionDialog *>());
+    // The default database went into the data folder.
+    QVERIFY(QFile::exists(m_dir->filePath(QStringLiteral("firmwaredesk.sqlite"))));
+}
+
+void TestStartup::refusesDatabaseThatIsNotOneAndLeavesItAlone()
+{
+    const QString path = m_dir->filePath(QStringLiteral("fleet.sqlite"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, '\x07'));
+    }
+    CompositionRoot root(line({QStringLiteral("--database"), path}));
+    QVERIFY(!root.start());
+    QVERIFY2(root.error().contains(QLatin1String("not a SQLite database")),
+             qPrintable(root.error()));
+    QVERIFY(!root.window());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray(4096, '\x07'));
+}
+
+void TestStartup::unreachablePostgresIsAClearError()
+{
+    CompositionRoot root(line(
+        {QStringLiteral("--database"), QStringLiteral("postgresql://fwd:pw@127.0.0.1:1/fleet")}));
+    QVERIFY(!root.start());
+    QVERIFY2(root.error().contains(QLatin1String("Cannot connect to PostgreSQL")),
+             qPrintable(root.error()));
+    QVERIFY(!root.error().contains(QLatin1String(":pw@")));
+}
+
+void TestStartup::malformedDatabaseUrlIsAClearError()
+{
+    CompositionRoot root(
+        line({QStringLiteral("--database"), QStringLiteral("mysql://127.0.0.1/fleet")}));
+    QVERIFY(!root.start());
+    QVERIFY2(root.error().contains(QLatin1String("not a database URL")), qPrintable(root.error()));
+}
+
+QTEST_MAIN(TestStartup)
+#include "tst_startup.moc"
