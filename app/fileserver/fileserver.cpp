@@ -290,7 +290,7 @@ QString FileServer::publish(const PublishedFile &file)
 {
     const QString error = m_catalog->publish(file);
     if (error.isEmpty())
-        qCInfo(lcFileServer).noquote() << "published" << file.name;
+        qCDebug(lcFileServer).noquote() << "published" << file.name << file.absolutePath;
     return error;
 }
 

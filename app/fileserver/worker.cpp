@@ -85,6 +85,11 @@ void Worker::shutdown()
     m_throttled.clear();
     for (Connection *c : all)
         delete c; // logs and closes
+    // Timers die in the thread that runs them.
+    delete m_sweepTimer;
+    m_sweepTimer = nullptr;
+    delete m_throttleTimer;
+    m_throttleTimer = nullptr;
 }
 
 void Worker::release(Connection *connection)
@@ -99,7 +104,7 @@ void Worker::throttle(Connection *connection)
 {
     if (!m_throttled.contains(connection))
         m_throttled.append(connection);
-    if (!m_throttleTimer->isActive())
+    if (m_throttleTimer && !m_throttleTimer->isActive())
         m_throttleTimer->start();
 }
 
