@@ -18,6 +18,11 @@ QString ParameterValue::text() const
     return value.toString();
 }
 
+bool DownloadRecord::completed() const
+{
+    return lastDownload.isValid() && completeTime.isValid();
+}
+
 bool DownloadRecord::pending() const
 {
     if (!download.isValid())
@@ -134,9 +139,13 @@ bool parseDevice(const QJsonObject &document, DeviceRecord *out, QString *error)
         auto text = [&node](const char *name) {
             return parameterFrom(node.value(QLatin1String(name))).text();
         };
+        // GenieACS writes the epoch for "never" (T065, T067).
         auto date = [&node](const char *name) {
             const ParameterValue p = parameterFrom(node.value(QLatin1String(name)));
-            return p.value.typeId() == QMetaType::QDateTime ? p.value.toDateTime() : QDateTime();
+            if (p.value.typeId() != QMetaType::QDateTime ||
+                p.value.toDateTime().toMSecsSinceEpoch() == 0)
+                return QDateTime();
+            return p.value.toDateTime();
         };
         DownloadRecord r;
         r.instance = it.key();

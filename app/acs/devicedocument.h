@@ -29,8 +29,13 @@ struct DownloadRecord
     QDateTime download; // the declared trigger time
     QString lastFileType, lastFileName, lastTargetFileName;
     QDateTime lastDownload, startTime, completeTime;
+    // Dates GenieACS set to the epoch ("never") are invalid here.
     // A download declared after the last finished one: the router has not reported success.
     bool pending() const;
+    // A download the router reported as finished (TransferComplete or DownloadResponse 0).
+    // With DownloadResponse 0, GenieACS 1.2.x writes the FileType into LastFileName and
+    // LastTargetFileName (T068): compare fileName, not lastFileName.
+    bool completed() const;
 };
 
 // A GenieACS device document in typed form, as FirmwareDesk reads it.

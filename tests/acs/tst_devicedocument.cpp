@@ -1,0 +1,162 @@
+#include "acs/devicedocument.h"
+#include "acs/taskspec.h"
+
+#include "transcript.h"
+
+#include <QJsonArray>
+#include <QTest>
+
+using namespace fwd::acs;
+
+namespace {
+
+QJsonObject firstDocument(const char *transcript)
+{
+    const Transcript t = Transcript::load(QLatin1String(transcript));
+    if (t.bodyJson.isArray())
+        return t.bodyJson.toArray().at(0).toObject();
+    return t.bodyJson.toObject();
+}
+
+QDateTime utc(const char *iso)
+{
+    return QDateTime::fromString(QLatin1String(iso), Qt::ISODateWithMs);
+}
+
+} // namespace
+
+class TestDeviceDocument final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void identityAndVersionAfterInform();
+    void bootAndBootstrap();
+    void projectedDocument();
+    void downloads_data();
+    void downloads();
+    void notADevice();
+    void faultsFilesOperations();
+};
+
+void TestDeviceDocument::identityAndVersionAfterInform()
+{
+    DeviceRecord d;
+    QVERIFY(parseDevice(firstDocument("001"), &d));
+    QCOMPARE(d.id, QStringLiteral("202BC1-BM632w-000000"));
+    QCOMPARE(d.oui, QStringLiteral("202BC1"));
+    QCOMPARE(d.productClass, QStringLiteral("BM632w"));
+    QCOMPARE(d.serialNumber, QStringLiteral("000000"));
+    QCOMPARE(d.dataModel, DeviceRecord::DataModel::Tr098);
+    QVERIFY(d.softwareVersion.present);
+    QCOMPARE(d.softwareVersion.text(), QStringLiteral("V100R001IRQC56B017"));
+    QCOMPARE(d.softwareVersion.type, QStringLiteral("xsd:string"));
+    QVERIFY(d.lastInform.isValid());
+    QVERIFY(d.registered.isValid());
+    QVERIFY(!d.lastBoot.isValid()); // the simulator never sends 1 BOOT
+    QVERIFY(d.downloads.isEmpty());
+}
+
+void TestDeviceDocument::bootAndBootstrap()
+{
+    DeviceRecord d;
+    QVERIFY(parseDevice(firstDocument("003"), &d));
+    QCOMPARE(d.id, QStringLiteral("00AAAA-LabBox-LAB%2D001"));
+    QCOMPARE(d.serialNumber, QStringLiteral("LAB-001"));
+    QVERIFY(d.lastBoot.isValid());
+    QVERIFY(d.lastBootstrap.isValid());
+}
+
+void TestDeviceDocument::projectedDocument()
+{
+    // T004: a projection of four fields; absent fields stay empty.
+    DeviceRecord d;
+    QVERIFY(parseDevice(firstDocument("004"), &d));
+    QCOMPARE(d.id, QStringLiteral("202BC1-BM632w-000000"));
+    QCOMPARE(d.serialNumber, QStringLiteral("000000"));
+    QCOMPARE(d.softwareVersion.text(), QStringLiteral("V100R001IRQC56B017"));
+    QVERIFY(d.softwareVersion.writable == false);
+    QCOMPARE(d.softwareVersion.timestamp, utc("2026-12-01T06:32:52.925Z"));
+    QCOMPARE(d.lastInform, utc("2026-12-01T06:32:52.924Z"));
+    QVERIFY(d.tags.isEmpty());
+    QVERIFY(d.oui.isEmpty());
+}
+
+void TestDeviceDocument::downloads_data()
+{
+    QTest::addColumn<QString>("transcript");
+    QTest::addColumn<bool>("pending");
+    QTest::addColumn<bool>("completed");
+    QTest::newRow("after Download, before TransferComplete (T065)") << "065" << true << false;
+    QTest::newRow("after successful TransferComplete (T066)") << "066" << false << true;
+    QTest::newRow("after failed TransferComplete (T067)") << "067" << false << false;
+    QTest::newRow("after DownloadResponse status 0 (T068)") << "068" << false << true;
+}
+
+void TestDeviceDocument::downloads()
+{
+    QFETCH(QString, transcript);
+    QFETCH(bool, pending);
+    QFETCH(bool, completed);
+    DeviceRecord d;
+    QVERIFY(parseDevice(firstDocument(qPrintable(transcript)), &d));
+    QCOMPARE(d.downloads.size(), 1);
+    const DownloadRecord &r = d.downloads.constFirst();
+    QCOMPARE(r.instance, QStringLiteral("1"));
+    QCOMPARE(r.fileType, QStringLiteral("1 Firmware Upgrade Image"));
+    QVERIFY(!r.fileName.isEmpty());
+    QCOMPARE(r.pending(), pending);
+    QCOMPARE(r.completed(), completed);
+    // After a failed TransferComplete GenieACS resets Download to LastDownload, the epoch.
+    QCOMPARE(r.download.isValid(), transcript != QLatin1String("067"));
+}
+
+void TestDeviceDocument::notADevice()
+{
+    DeviceRecord d;
+    QString error;
+    QVERIFY(!parseDevice(QJsonObject{{QStringLiteral("_id"), 42}}, &d, &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!parseDevice(QJsonObject(), &d, &error));
+    // Wrong types inside a device never crash and leave fields empty.
+    QJsonObject odd{{QStringLiteral("_id"), QStringLiteral("x")},
+                    {QStringLiteral("_tags"), QStringLiteral("not-a-list")},
+                    {QStringLiteral("_lastInform"), 12},
+                    {QStringLiteral("Downloads"), QJsonArray{1, 2}},
+                    {QStringLiteral("InternetGatewayDevice"), QStringLiteral("?")}};
+    QVERIFY(parseDevice(odd, &d));
+    QVERIFY(d.tags.isEmpty());
+    QVERIFY(!d.lastInform.isValid());
+    QVERIFY(!d.softwareVersion.present);
+}
+
+void TestDeviceDocument::faultsFilesOperations()
+{
+    FaultRecord f;
+    QVERIFY(parseFault(firstDocument("056"), &f));
+    QCOMPARE(f.code, QStringLiteral("cwmp.9000"));
+    QVERIFY(f.channel.startsWith(QLatin1String("task_")));
+    QCOMPARE(f.taskId().size(), 24);
+    QVERIFY(f.id.endsWith(f.channel));
+
+    FaultRecord tc;
+    QVERIFY(parseFault(firstDocument("059"), &tc));
+    QCOMPARE(tc.code, QStringLiteral("cwmp.9016"));
+
+    FileRecord file;
+    QVERIFY(parseFile(firstDocument("070"), &file));
+    QVERIFY(!file.name.isEmpty());
+    QVERIFY(file.length > 0);
+    QCOMPARE(file.fileType, QStringLiteral("1 Firmware Upgrade Image"));
+    QVERIFY(file.uploadDate.isValid());
+
+    OperationRecord op;
+    QVERIFY(parseOperation(firstDocument("064"), &op));
+    QCOMPARE(op.name, QStringLiteral("Download"));
+    QVERIFY(!op.commandKey.isEmpty());
+    QCOMPARE(op.args.value(QLatin1String("fileType")).toString(),
+             QStringLiteral("1 Firmware Upgrade Image"));
+}
+
+QTEST_GUILESS_MAIN(TestDeviceDocument)
+#include "tst_devicedocument.moc"
