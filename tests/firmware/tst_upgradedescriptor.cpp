@@ -7,6 +7,7 @@
 #include "firmware/upgradedescriptor.h"
 
 #include <QBuffer>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -105,6 +106,7 @@ private Q_SLOTS:
     void linkCheckLimitsParallelism();
     void linkCheckCancel();
     void linkCheckEmptyList();
+    void parserSurvivesRandomCorruption();
 };
 
 void TestUpgradeDescriptor::buildsExactXml()
@@ -522,6 +524,44 @@ void TestUpgradeDescriptor::linkCheckEmptyList()
     QCOMPARE(finished.size(), 0); // never synchronously
     QVERIFY(finished.wait(5000));
     QVERIFY(check.issues().isEmpty());
+}
+
+void TestUpgradeDescriptor::parserSurvivesRandomCorruption()
+{
+    UpgradeDescriptor d;
+    d.links << QUrl(QStringLiteral("https://127.0.0.1:7567/routeros-x86-6.48.4.npk"))
+            << QUrl(QStringLiteral("https://127.0.0.1:7567/tr069-client-6.48.4.npk"));
+    const QByteArray good = d.toXml();
+    QRandomGenerator rng(6484);
+    int rejected = 0;
+    for (int i = 0; i < 3000; ++i) {
+        QByteArray xml = good;
+        const int edits = 1 + int(rng.bounded(3));
+        for (int e = 0; e < edits; ++e) {
+            const qsizetype at = rng.bounded(xml.size());
+            switch (rng.bounded(3)) {
+            case 0:
+                xml[at] = char(rng.bounded(256));
+                break;
+            case 1:
+                xml.remove(at, 1 + rng.bounded(8));
+                break;
+            default:
+                xml.insert(at, "<>&\"'/"[rng.bounded(6)]);
+                break;
+            }
+        }
+        const DescriptorParseResult r = UpgradeDescriptor::fromXml(xml, QStringLiteral("f.xml"));
+        if (r.ok()) {
+            QVERIFY(!r.descriptor.links.isEmpty());
+            for (const QUrl &url : r.descriptor.links)
+                QVERIFY(url.isValid() && !url.host().isEmpty());
+        } else {
+            ++rejected;
+            QVERIFY(r.errorString.startsWith(QLatin1String("f.xml")));
+        }
+    }
+    QVERIFY(rejected > 1000);
 }
 
 QTEST_GUILESS_MAIN(TestUpgradeDescriptor)
