@@ -179,12 +179,18 @@ std::optional<FileRecord> FileLibrary::recordByName(const QString &fileName) con
 }
 
 QList<FileRecord> FileLibrary::filesFor(const QString &oui, const QString &productClass,
-                                        std::optional<FileType> type) const
+                                        std::optional<FileType> type,
+                                        const QString &architecture) const
 {
     QList<FileRecord> out;
     for (const FileRecord &r : records()) {
-        if (r.appliesTo(oui, productClass) && (!type || r.fileType == *type))
-            out << r;
+        if (!r.appliesTo(oui, productClass) || (type && r.fileType != *type))
+            continue;
+        if (!architecture.isEmpty() && !r.architecture.isEmpty() &&
+            r.architecture.compare(architecture.trimmed(), Qt::CaseInsensitive) != 0) {
+            continue;
+        }
+        out << r;
     }
     return out;
 }
@@ -305,7 +311,7 @@ FileDraft FileLibrary::inspect(const QString &sourcePath) const
 }
 
 std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &request,
-                                                        std::optional<NpkInfo> *npk) const
+                                                        ImportJob *job) const
 {
     using E = ImportResult::Error;
     const QString name = request.metadata.fileName;
@@ -365,7 +371,7 @@ std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &req
             const NpkReadResult r = NpkReader::read(*probe, sourceName);
             if (!r.ok())
                 return failure(E::NotAPackage, r.errorString);
-            *npk = r.info;
+            job->m_npk = r.info;
         } else if (request.metadata.fileType == FileType::FirmwareUpgradeImage &&
                    name.endsWith(QLatin1String(".xml"), Qt::CaseInsensitive)) {
             probe->seek(0);
@@ -373,6 +379,7 @@ std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &req
                 UpgradeDescriptor::fromXml(probe->read(UpgradeDescriptor::MaxSize + 1), sourceName);
             if (!d.ok())
                 return failure(E::BadDescriptor, d.errorString);
+            job->m_descriptor = d.descriptor;
         }
     }
 
@@ -394,14 +401,12 @@ std::optional<ImportResult> FileLibrary::validateImport(const ImportRequest &req
 ImportJob *FileLibrary::importFile(const ImportRequest &request)
 {
     auto *job = new ImportJob(request, this);
-    std::optional<NpkInfo> npk;
-    if (const auto error = validateImport(request, &npk)) {
+    if (const auto error = validateImport(request, job)) {
         const ImportResult r = *error;
         qCInfo(lcFirmwareLibrary) << "import refused:" << r.errorString;
         QTimer::singleShot(0, job, [job, r] { job->finish(r); });
         return job;
     }
-    job->m_npk = npk;
     m_pendingNames.insert(request.metadata.fileName);
     runImport(job);
     return job;
@@ -570,6 +575,17 @@ void FileLibrary::workerDone(const std::shared_ptr<ImportJob::Shared> &shared,
     } else {
         r.packageName.clear();
         r.architecture.clear();
+    }
+    if (job->m_descriptor) {
+        // The descriptor's version and architecture are those of its system package.
+        for (const DescriptorPackage &p : packagesForDescriptor(*job->m_descriptor)) {
+            if (p.systemPackage && p.version) {
+                r.architecture = p.architecture;
+                if (r.version.isEmpty())
+                    r.version = p.version->toString();
+                break;
+            }
+        }
     }
     if (req.replaceExisting) {
         if (const auto existing = recordByName(r.fileName)) {

@@ -114,6 +114,7 @@ private:
 
     ImportRequest m_request;
     std::optional<NpkInfo> m_npk;
+    std::optional<UpgradeDescriptor> m_descriptor;
     std::shared_ptr<Shared> m_shared;
     ImportResult m_result;
     bool m_finished = false;
@@ -147,9 +148,12 @@ public:
     std::optional<FileRecord> recordByName(const QString &fileName) const;
 
     // Mass Upgrade's one-liner: the files that apply to devices of this OUI and product
-    // class (records without OUI/product class apply to all), optionally of one type, by name.
+    // class (records without OUI/product class apply to all), optionally of one type and for
+    // one architecture (X_MIKROTIK_ArchName; files without an architecture apply to all),
+    // sorted by name.
     QList<FileRecord> filesFor(const QString &oui, const QString &productClass,
-                               std::optional<FileType> type = std::nullopt) const;
+                               std::optional<FileType> type = std::nullopt,
+                               const QString &architecture = QString()) const;
 
     // Reads what the file says about itself, for the upload dialog.
     FileDraft inspect(const QString &sourcePath) const;
@@ -187,8 +191,7 @@ private:
                     const QString &stagedPath, qint64 size, const QByteArray &sha256);
     void commitImport(ImportJob *job, const QString &stagedPath, FileRecord record,
                       QStringList warnings);
-    std::optional<ImportResult> validateImport(const ImportRequest &request,
-                                               std::optional<NpkInfo> *npk) const;
+    std::optional<ImportResult> validateImport(const ImportRequest &request, ImportJob *job) const;
     void finishJob(ImportJob *job, const ImportResult &result);
     QString stagingPathFor(const QString &fileName) const;
 

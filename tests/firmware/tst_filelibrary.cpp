@@ -504,6 +504,17 @@ void TestFileLibrary::filesForFiltersByOuiAndProductClass()
              QStringList({QStringLiteral("exact.xml"), QStringLiteral("vendor.xml")}));
     QCOMPARE(names(library.filesFor(QStringLiteral("001122"), QStringLiteral("X"))),
              QStringList({QStringLiteral("any.alter")}));
+    // Descriptors carry the architecture and version of their system package.
+    const FileRecord exact = *library.recordByName(QStringLiteral("exact.xml"));
+    QCOMPARE(exact.architecture, QStringLiteral("arm"));
+    QCOMPARE(exact.version, QStringLiteral("7.12.1"));
+    QCOMPARE(names(library.filesFor(QStringLiteral("E48D8C"), QStringLiteral("RB2011iL"),
+                                    std::nullopt, QStringLiteral("ARM"))),
+             QStringList({QStringLiteral("any.alter"), QStringLiteral("exact.xml"),
+                          QStringLiteral("vendor.xml")}));
+    QCOMPARE(names(library.filesFor(QStringLiteral("E48D8C"), QStringLiteral("RB2011iL"),
+                                    std::nullopt, QStringLiteral("mipsbe"))),
+             QStringList({QStringLiteral("any.alter")}));
 }
 
 void TestFileLibrary::updateAndRemove()
