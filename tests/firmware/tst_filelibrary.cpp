@@ -5,9 +5,11 @@
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThreadPool>
 
 using namespace fwd::firmware;
 using Error = ImportResult::Error;
@@ -73,6 +75,8 @@ private Q_SLOTS:
     void libraryFolderNotWritable_data();
     void libraryFolderNotWritable();
     void cancelLeavesNothing();
+    void deletingJobOrLibraryMidCopyLeavesNothing_data();
+    void deletingJobOrLibraryMidCopyLeavesNothing();
     void catalogFailureLeavesNothing();
     void filesForFiltersByOuiAndProductClass();
     void updateAndRemove();
@@ -443,6 +447,43 @@ void TestFileLibrary::cancelLeavesNothing()
     QCOMPARE(r.error, Error::Cancelled);
     QCOMPARE(folderEntries(m_folder), QStringList());
     QVERIFY(m_catalog->records().isEmpty());
+}
+
+void TestFileLibrary::deletingJobOrLibraryMidCopyLeavesNothing_data()
+{
+    QTest::addColumn<bool>("deleteLibrary");
+    QTest::newRow("job deleted") << false;
+    QTest::newRow("library deleted") << true;
+}
+
+void TestFileLibrary::deletingJobOrLibraryMidCopyLeavesNothing()
+{
+    QFETCH(bool, deleteLibrary);
+    const QString source = QDir(m_sources).filePath(QStringLiteral("huge.bin"));
+    {
+        QFile f(source);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        if (!f.resize(qint64(1) << 31))
+            QSKIP("The file system does not allow a 2 GiB sparse file.");
+    }
+    QThreadPool pool;
+    auto library = std::make_unique<FileLibrary>(m_folder, *m_catalog, *m_clock, nullptr,
+                                                 FileLibrary::SourceOpener(), &pool);
+    QPointer<ImportJob> job =
+        library->importFile(requestFor(source, QStringLiteral("huge.bin"), FileType::WebContent));
+    QSignalSpy progress(job.data(), &ImportJob::progress);
+    QVERIFY(progress.wait(30000));
+    if (deleteLibrary)
+        library.reset(); // deletes the job too
+    else
+        delete job.data();
+    QVERIFY(job.isNull());
+    QVERIFY(pool.waitForDone(60000));
+    QCoreApplication::processEvents(); // the worker's last message, if any
+    QCOMPARE(folderEntries(m_folder), QStringList());
+    QVERIFY(m_catalog->records().isEmpty());
+    if (library)
+        QVERIFY(!library->checkName(QStringLiteral("huge.bin")).duplicate); // name released
 }
 
 void TestFileLibrary::catalogFailureLeavesNothing()
