@@ -438,10 +438,11 @@ void FileLibrary::runImport(ImportJob *job)
         using E = ImportResult::Error;
         auto post = [&shared](std::function<void(FileLibrary *)> fn) {
             QMutexLocker lock(&shared->mutex);
-            if (FileLibrary *lib = shared->library)
+            FileLibrary *lib = shared->library;
+            if (lib)
                 QMetaObject::invokeMethod(
                     lib, [lib, fn] { fn(lib); }, Qt::QueuedConnection);
-            return shared->library != nullptr;
+            return lib != nullptr;
         };
         auto done = [&](const ImportResult &r, qint64 size, const QByteArray &sha) {
             if (!post([shared, r, staged, size, sha](FileLibrary *lib) {
@@ -587,8 +588,10 @@ void FileLibrary::workerDone(const std::shared_ptr<ImportJob::Shared> &shared,
             }
         }
     }
+    std::optional<FileRecord> previous;
     if (req.replaceExisting) {
-        if (const auto existing = recordByName(r.fileName)) {
+        previous = recordByName(r.fileName);
+        if (const auto &existing = previous) {
             r.id = existing->id;
             r.batchIds = existing->batchIds;
             r.publishedTo = existing->publishedTo & PublishTarget::BuiltInServer;
@@ -599,16 +602,17 @@ void FileLibrary::workerDone(const std::shared_ptr<ImportJob::Shared> &shared,
             }
         }
     }
-    commitImport(job, stagedPath, r, warnings);
+    commitImport(job, stagedPath, r, warnings, previous);
 }
 
 void FileLibrary::commitImport(ImportJob *job, const QString &stagedPath, FileRecord record,
-                               QStringList warnings)
+                               QStringList warnings, std::optional<FileRecord> previous)
 {
     const bool replacing = record.id != 0;
     QFuture<CatalogWrite> write = replacing ? m_catalog.update(record) : m_catalog.insert(record);
     QPointer<ImportJob> guard(job);
-    write.then(this, [this, guard, stagedPath, record, warnings, replacing](const CatalogWrite &w) {
+    write.then(this, [this, guard, stagedPath, record, warnings, replacing,
+                      previous](const CatalogWrite &w) {
         using E = ImportResult::Error;
         FileRecord stored = record;
         if (!w.ok) {
@@ -625,8 +629,11 @@ void FileLibrary::commitImport(ImportJob *job, const QString &stagedPath, FileRe
         QString why;
         if (!atomicRename(stagedPath, stored.storedPath, &why)) {
             QFile::remove(stagedPath);
+            // Put the catalog back the way it was: the old file is still in place.
             if (!replacing)
                 m_catalog.remove(stored.id);
+            else if (previous)
+                m_catalog.update(*previous);
             m_pendingNames.remove(record.fileName);
             if (guard) {
                 finishJob(

@@ -190,7 +190,7 @@ private:
     void workerDone(const std::shared_ptr<ImportJob::Shared> &shared, const ImportResult &copy,
                     const QString &stagedPath, qint64 size, const QByteArray &sha256);
     void commitImport(ImportJob *job, const QString &stagedPath, FileRecord record,
-                      QStringList warnings);
+                      QStringList warnings, std::optional<FileRecord> previous);
     std::optional<ImportResult> validateImport(const ImportRequest &request, ImportJob *job) const;
     void finishJob(ImportJob *job, const ImportResult &result);
     QString stagingPathFor(const QString &fileName) const;

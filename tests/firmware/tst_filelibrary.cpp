@@ -78,6 +78,7 @@ private Q_SLOTS:
     void deletingJobOrLibraryMidCopyLeavesNothing_data();
     void deletingJobOrLibraryMidCopyLeavesNothing();
     void catalogFailureLeavesNothing();
+    void failedRenameRollsBackTheCatalog();
     void filesForFiltersByOuiAndProductClass();
     void updateAndRemove();
     void loadDropsInterruptedImports();
@@ -497,6 +498,22 @@ void TestFileLibrary::catalogFailureLeavesNothing()
     QVERIFY(r.errorString.contains(QLatin1String("database is locked")));
     QCOMPARE(folderEntries(m_folder), QStringList());
     QVERIFY(library.records().isEmpty());
+}
+
+void TestFileLibrary::failedRenameRollsBackTheCatalog()
+{
+    // Something that is not a library file blocks the final name (here a folder).
+    QVERIFY(QDir().mkpath(QDir(m_folder).filePath(QStringLiteral("blocked.rsc"))));
+    FileLibrary library(m_folder, *m_catalog, *m_clock);
+    const QString source = writeSource(QStringLiteral("b.rsc"), QByteArray("/ip dns print"));
+    const ImportResult r = runImport(library, requestFor(source, QStringLiteral("blocked.rsc"),
+                                                         FileType::VendorConfigurationFile));
+    QCOMPARE(r.error, Error::CopyFailed);
+    QVERIFY2(r.errorString.contains(QLatin1String("could not be moved into place")),
+             qPrintable(r.errorString));
+    QVERIFY(m_catalog->records().isEmpty());
+    QVERIFY(library.records().isEmpty());
+    QCOMPARE(folderEntries(m_folder), QStringList());
 }
 
 void TestFileLibrary::filesForFiltersByOuiAndProductClass()
