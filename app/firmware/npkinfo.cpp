@@ -56,7 +56,7 @@ QString NpkInfo::canonicalFileName() const
     const QString arch = architecture();
     const QString ver = versionString();
     const bool x86 = arch == QLatin1String("x86");
-    if (bundle)
+    if (bundle && version.major < 7) // v6 bundle; a v7 "routeros" wrapper is named like v7
         return QStringLiteral("routeros-") + arch + QLatin1Char('-') + ver + QStringLiteral(".npk");
     const QString stem =
         (version.major >= 7 && isSystemPackage()) ? QStringLiteral("routeros") : name;

@@ -118,6 +118,18 @@ void TestNpkReader::readsGeneratedPackages_data()
         << "mips"
         << "mipsbe"
         << "stable" << true << true << "routeros-mipsbe-6.44.npk" << members << QString();
+    NpkBundleSpec wrapper;
+    wrapper.name = QStringLiteral("routeros");
+    wrapper.version = ver("7.20.1");
+    wrapper.npkArchitecture = QStringLiteral("arm");
+    wrapper.packages << package("system", "7.20.1", "arm");
+    QTest::newRow("v7 routeros wrapper arm")
+        << NpkWriter::build(wrapper) << "routeros"
+        << "7.20.1"
+        << "arm"
+        << "arm"
+        << "stable" << true << true << "routeros-7.20.1-arm.npk"
+        << QStringList{QStringLiteral("system")} << QString();
     QTest::newRow("v6 extra x86") << NpkWriter::build(package("tr069-client", "6.48.4", "i386"))
                                   << "tr069-client"
                                   << "6.48.4"
