@@ -18,20 +18,17 @@ NbiClient::NbiClient(fwd::AcsProfile profile, QString password, QObject *parent)
     : QObject(parent)
     , m_profile(std::move(profile))
     , m_password(std::move(password))
-    , m_ownClock(std::make_unique<fwd::SystemClock>())
-    , m_clock(m_ownClock.get())
     , m_manager(std::make_unique<QNetworkAccessManager>())
 {
     init();
 }
 
 NbiClient::NbiClient(fwd::AcsProfile profile, QString password,
-                     std::unique_ptr<QNetworkAccessManager> manager, const fwd::Clock &clock,
-                     Options options, QObject *parent)
+                     std::unique_ptr<QNetworkAccessManager> manager, Options options,
+                     QObject *parent)
     : QObject(parent)
     , m_profile(std::move(profile))
     , m_password(std::move(password))
-    , m_clock(&clock)
     , m_options(options)
     , m_manager(manager ? std::move(manager) : std::make_unique<QNetworkAccessManager>())
 {
@@ -45,6 +42,7 @@ void NbiClient::init()
     m_manager->setAutoDeleteReplies(false);
     m_options.maxInFlight = std::max(1, m_options.maxInFlight);
     m_options.maxAttempts = std::max(1, m_options.maxAttempts);
+    m_monotonic.start();
     m_paceTimer.setSingleShot(true);
     connect(&m_paceTimer, &QTimer::timeout, this, &NbiClient::dispatch);
     m_idPrefix = QString::number(QRandomGenerator::global()->generate() & 0xFFFFFF, 16)
@@ -188,7 +186,7 @@ void NbiClient::dispatch()
     for (auto it = m_queue.begin(); it != m_queue.end() && m_inFlight < m_options.maxInFlight;) {
         NbiJob *job = *it;
         if (job->m_request.connectionRequest && interval > 0) {
-            const qint64 now = m_clock->nowMs();
+            const qint64 now = m_monotonic.elapsed();
             if (now < m_nextConnectionRequestMs) {
                 // Paced: let other calls pass and come back when the next slot opens.
                 waitMs = waitMs < 0 ? m_nextConnectionRequestMs - now

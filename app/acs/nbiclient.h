@@ -2,10 +2,10 @@
 
 #include "acs/genieacsversion.h"
 #include "acs/nbiresult.h"
-#include "core/clock.h"
 #include "core/settings.h"
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QList>
 #include <QNetworkRequest>
@@ -86,16 +86,15 @@ public:
     };
 
     NbiClient(fwd::AcsProfile profile, QString password, QObject *parent = nullptr);
-    // For tests and the composition root: an injected access manager (e.g. a fake one), clock
-    // and options. The client takes ownership of the manager.
+    // For tests and the composition root: an injected access manager (e.g. a fake one; null =
+    // a new one) and options. The client takes ownership of the manager.
     NbiClient(fwd::AcsProfile profile, QString password,
-              std::unique_ptr<QNetworkAccessManager> manager, const fwd::Clock &clock,
-              Options options, QObject *parent = nullptr);
+              std::unique_ptr<QNetworkAccessManager> manager, Options options,
+              QObject *parent = nullptr);
     ~NbiClient() override;
 
     const fwd::AcsProfile &profile() const;
     const Options &options() const { return m_options; }
-    const fwd::Clock &clock() const { return *m_clock; }
     QNetworkAccessManager &networkAccessManager() const { return *m_manager; }
 
     // Empty when the profile's URL is usable, else one translated sentence.
@@ -175,8 +174,6 @@ private:
 
     fwd::AcsProfile m_profile;
     QString m_password;
-    std::unique_ptr<fwd::SystemClock> m_ownClock;
-    const fwd::Clock *m_clock;
     Options m_options;
     std::unique_ptr<QNetworkAccessManager> m_manager;
     GenieAcsVersion m_serverVersion;
@@ -184,6 +181,8 @@ private:
     int m_inFlight = 0;
     quint64 m_requestCounter = 0;
     QString m_idPrefix;
+    // Pacing runs on a monotonic timer: it limits real network sends, whatever the app's clock.
+    QElapsedTimer m_monotonic;
     qint64 m_nextConnectionRequestMs = 0;
     QTimer m_paceTimer;
 };

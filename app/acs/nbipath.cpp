@@ -50,8 +50,21 @@ QString describeChar(QChar c)
 
 QString escapeDeviceIdPart(const QString &part)
 {
-    return QString::fromLatin1(
-        percentEncode(part.toUtf8(), [](char c) { return isAlnum(c) || c == '_'; }));
+    // GenieACS writes each byte with Number.toString(16): upper-case, without zero padding.
+    static const char hex[] = "0123456789ABCDEF";
+    QString out;
+    for (const char c : part.toUtf8()) {
+        if (isAlnum(c) || c == '_') {
+            out.append(QLatin1Char(c));
+            continue;
+        }
+        const auto b = static_cast<unsigned char>(c);
+        out.append(QLatin1Char('%'));
+        if (b >= 16)
+            out.append(QLatin1Char(hex[b >> 4]));
+        out.append(QLatin1Char(hex[b & 0xF]));
+    }
+    return out;
 }
 
 QString makeDeviceId(const QString &oui, const QString &productClass, const QString &serial)
@@ -84,9 +97,8 @@ QString checkDeviceId(const QString &deviceId)
     for (qsizetype i = 0; i < deviceId.size(); ++i) {
         const QChar c = deviceId.at(i);
         if (c == u'%') {
-            if (i + 2 >= deviceId.size() || !isHex(deviceId.at(i + 1)) ||
-                !isHex(deviceId.at(i + 2)))
-                return tr("The device id “%1” has a “%” that is not followed by two hex digits; "
+            if (i + 1 >= deviceId.size() || !isHex(deviceId.at(i + 1)))
+                return tr("The device id “%1” has a “%” that is not followed by a hex digit; "
                           "GenieACS ids escape characters as %XX.")
                     .arg(deviceId);
             continue;

@@ -13,7 +13,8 @@
 // accept: such names are refused before any request, with a message saying why.
 namespace fwd::acs {
 
-// GenieACS's escaping of one part of a device id: UTF-8 bytes outside [A-Za-z0-9_] as %XX.
+// GenieACS's escaping of one part of a device id: UTF-8 bytes outside [A-Za-z0-9_] as %XX
+// (upper-case hex without zero padding, as GenieACS writes it: a tab becomes %9).
 QString escapeDeviceIdPart(const QString &part);
 // OUI-ProductClass-Serial, ProductClass dropped when empty (GenieACS's generateDeviceId).
 QString makeDeviceId(const QString &oui, const QString &productClass, const QString &serial);

@@ -45,9 +45,8 @@ struct Fixture
         auto manager = std::make_unique<FakeNetworkAccessManager>(std::move(handler));
         fake = manager.get();
         client = std::make_unique<NbiClient>(profile(timeoutMs), QStringLiteral("pw"),
-                                             std::move(manager), clock, options);
+                                             std::move(manager), options);
     }
-    fwd::SystemClock clock;
     FakeNetworkAccessManager *fake = nullptr;
     std::unique_ptr<NbiClient> client;
 };
@@ -209,8 +208,7 @@ void TestNbiJob::requestsCarryTheHouseHeaders()
     auto manager = std::make_unique<FakeNetworkAccessManager>(
         sequence({Script::genie(200, "OK", "[]", {{"total", "0"}})}));
     FakeNetworkAccessManager *fake = manager.get();
-    fwd::SystemClock clock;
-    NbiClient client(p, QStringLiteral("secret"), std::move(manager), clock, fastRetries());
+    NbiClient client(p, QStringLiteral("secret"), std::move(manager), fastRetries());
     QList<QString> ids;
     for (int i = 0; i < 2; ++i) {
         auto *job = client.query(Collection::Tasks, QueryOptions());
@@ -369,8 +367,7 @@ void TestNbiJob::invalidUrlSendsNothing()
     FakeNetworkAccessManager *fake = manager.get();
     fwd::AcsProfile p = profile();
     p.nbiUrl = QUrl(QStringLiteral("ftp://127.0.0.1"));
-    fwd::SystemClock clock;
-    NbiClient client(p, {}, std::move(manager), clock, fastRetries());
+    NbiClient client(p, {}, std::move(manager), fastRetries());
     auto *job = client.deleteDevice(QStringLiteral("202BC1-BM632w-000000"));
     QSignalSpy spy(job, &ActionJob::finished);
     job->start();

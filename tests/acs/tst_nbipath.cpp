@@ -43,6 +43,10 @@ void TestNbiPath::deviceId_data()
                                                         << ""
                                                         << "LAB-404"
                                                         << "00AAAA-LAB%2D404";
+    QTest::newRow("control byte without zero padding, as GenieACS writes it") << "00AAAA"
+                                                                              << ""
+                                                                              << "a\tb"
+                                                                              << "00AAAA-a%9b";
     QTest::newRow("space, dot and UTF-8") << "00AAAA"
                                           << "Home Box"
                                           << "x.é"
@@ -150,7 +154,9 @@ void TestNbiPath::ids_data()
     QTest::newRow("device id with raw dot") << "device"
                                             << "a.b" << false;
     QTest::newRow("device id broken escape") << "device"
-                                             << "a%2" << false;
+                                             << "a%G2" << false;
+    QTest::newRow("device id ends in %") << "device"
+                                         << "a%" << false;
     QTest::newRow("escaped device id") << "device"
                                        << "00AAAA-LabBox-LAB%2D001" << true;
 }
