@@ -315,7 +315,7 @@ NbiStatus NbiJob::classify(const NbiReply &reply, int networkErrorCode) const
                                                     .arg(m_client.profile().nbiUrl.host()));
         case QNetworkReply::RemoteHostClosedError:
             return fail(NbiError::NoResponse,
-                        tr("%1 closed the connection without answering. GenieACS 1.2.10 and "
+                        tr("%1 closed the connection without an HTTP answer. GenieACS 1.2.10 and "
                            "later do this when a request crashes its NBI worker (for example an "
                            "invalid task or query); the NBI is then unavailable for about 20 "
                            "seconds.")
