@@ -145,9 +145,10 @@ void LabStore::setInSession(const QString &deviceId, bool inSession)
     const bool was = m_inSession.contains(deviceId);
     if (was == inSession)
         return;
-    if (inSession)
+    if (inSession) {
         m_inSession.insert(deviceId);
-    else
+        ++m_sessionsStarted[deviceId];
+    } else
         m_inSession.remove(deviceId);
     Q_EMIT sessionStateChanged(deviceId, inSession);
 }

@@ -68,6 +68,13 @@ public:
     // cwmp_session_<id> locks.
     bool isInSession(const QString &deviceId) const { return m_inSession.contains(deviceId); }
     void setInSession(const QString &deviceId, bool inSession);
+    // How many sessions the device has started: the NBI's "has a session started since the
+    // connection request" check (GenieACS compares _lastInform, which an accelerated or manual
+    // clock cannot be trusted to move).
+    quint32 sessionsStarted(const QString &deviceId) const
+    {
+        return m_sessionsStarted.value(deviceId);
+    }
 
     // Tells the CWMP side that presets/provisions/virtual parameters changed (cache invalidation).
     void notifyConfigChanged() { Q_EMIT configChanged(); }
@@ -100,6 +107,7 @@ private:
     QHash<QString, Collection> m_collections;
     QHash<QString, QByteArray> m_fileContent;
     QSet<QString> m_inSession;
+    QHash<QString, quint32> m_sessionsStarted;
     quint32 m_objectIdCounter = 0;
     QByteArray m_objectIdRandom;
 };

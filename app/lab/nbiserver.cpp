@@ -797,6 +797,7 @@ private:
         }
         insert();
         m_lastInform = m_store.device(m_deviceId)->lastInform;
+        m_sessionsBefore = m_store.sessionsStarted(m_deviceId);
         m_cr(m_deviceId, [self = QPointer<TaskCrFlow>(this)](const QString &status) {
             if (!self)
                 return;
@@ -835,7 +836,8 @@ private:
     bool sessionStarted() const
     {
         const DeviceRecord *d = m_store.device(m_deviceId);
-        return (d && d->lastInform > m_lastInform) || m_store.isInSession(m_deviceId);
+        return (d && d->lastInform > m_lastInform) || m_store.isInSession(m_deviceId) ||
+               m_store.sessionsStarted(m_deviceId) != m_sessionsBefore;
     }
 
     void awaitStart()
@@ -893,6 +895,7 @@ private:
     std::optional<qint64> m_remaining;
     qint64 m_endRemaining = 0;
     qint64 m_lastInform = 0;
+    quint32 m_sessionsBefore = 0;
     QElapsedTimer m_clock;
     QElapsedTimer m_waitStart;
     std::function<void(const QString &, std::function<void(const QString &)>)> m_cr;

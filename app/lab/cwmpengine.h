@@ -1,0 +1,115 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+#include <QStringList>
+#include <QVariant>
+#include <QVariantList>
+
+#include <optional>
+
+namespace fwd::lab {
+
+class LabStore;
+class DeviceRecord;
+
+// One CWMP RPC from the ACS to a CPE, and the CPE's answer (the SOAP layer is not simulated).
+struct RpcRequest
+{
+    QString name; // GetParameterValues, SetParameterValues, AddObject, DeleteObject, Reboot,
+                  // FactoryReset, Download
+    QVariantMap args;
+};
+
+struct RpcResponse
+{
+    bool fault = false;
+    QString faultCode; // "9000"
+    QString faultString;
+    QVariantMap result;
+};
+
+// The CPE side of a session: the simulated router answers RPCs.
+class CpeEndpoint
+{
+public:
+    virtual ~CpeEndpoint() = default;
+    virtual RpcResponse rpc(const QString &deviceId, const RpcRequest &request) = 0;
+};
+
+struct InformParameter
+{
+    QString path;
+    QVariant value;
+    QString type;
+};
+
+struct TransferCompleteReport
+{
+    QString commandKey;
+    int faultCode = 0;
+    QString faultString;
+    qint64 startTimeMs = 0;
+    qint64 completeTimeMs = 0;
+};
+
+struct Inform
+{
+    QString manufacturer;
+    QString oui;
+    QString productClass;
+    QString serial;
+    QStringList
+        events; // "0 BOOTSTRAP", "1 BOOT", "2 PERIODIC", "6 CONNECTION REQUEST", "M Download", ...
+    QList<InformParameter> parameters;
+    std::optional<TransferCompleteReport> transferComplete;
+};
+
+// GenieACS's CWMP side (lib/cwmp.ts, lib/session.ts) for the lab's in-process sessions: device
+// registration and lifecycle fields, TransferComplete and the operations collection, the
+// Downloads virtual tree, due tasks run one by one on channel task_<id>, faults with
+// RETRY_DELAY x 2^retries automatic retries (no cap), and the 255-RPC limit.
+class CwmpEngine final
+{
+public:
+    struct Config
+    {
+        QString fsUrlPrefix;                    // FS_URL_PREFIX, must end in '/'
+        qint64 retryDelayMs = 300 * 1000;       // cwmp.retryDelay
+        qint64 downloadTimeoutMs = 3600 * 1000; // cwmp.downloadTimeout
+        int maxRpcs = 255;
+    };
+
+    CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config);
+    void setConfig(const Config &config) { m_config = config; }
+    const Config &config() const { return m_config; }
+
+    // One whole session opened by this Inform. Returns the device id.
+    QString runSession(const Inform &inform);
+
+    // GenieACS's encodeURI() for the Download URL.
+    static QString encodeUri(const QString &s);
+
+private:
+    struct Session;
+    void transferComplete(Session &s, const TransferCompleteReport &tc);
+    void expireOperations(Session &s);
+    bool runProvisions(Session &s, const QString &channel, const QVariantList &provisions,
+                       const QVariant &expiry);
+    bool runProvision(Session &s, const QString &channel, const QVariantList &provision,
+                      QString *code, QString *message, QVariantMap *detail);
+    bool download(Session &s, const QString &channel, const QString &fileType,
+                  const QString &fileName, const QString &targetFileName, qint64 declaredDownloadMs,
+                  QString *code, QString *message, QVariantMap *detail);
+    void recordFault(Session &s, const QString &channel, const QString &code,
+                     const QString &message, const QVariantMap &detail,
+                     const QVariantList &provisions, qint64 timestampMs, const QVariant &expiry);
+    void setParam(Session &s, const QString &path, const QVariant &value, const QString &type,
+                  bool writable);
+
+    LabStore &m_store;
+    CpeEndpoint &m_cpe;
+    Config m_config;
+};
+
+} // namespace fwd::lab

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace fwd::lab {
+
+// One parameter of a simulated router's data model. The value may hold placeholders filled per
+// device: {serial} {version} {arch} {ip} {crurl} {uptime} {model} {productClass} {oui}
+// {manufacturer} {hardware}.
+struct ParameterTemplate
+{
+    QString path;
+    QString type = QStringLiteral("xsd:string");
+    bool writable = false;
+    QString value;
+    bool inform = false; // sent in every Inform (so GenieACS stores it at registration)
+};
+
+struct VersionShare
+{
+    QString version;
+    double share = 1;
+};
+
+// A kind of router in the fleet.
+struct VendorProfile
+{
+    QString name;
+    double share = 1;
+    QString manufacturer;
+    QString oui;
+    QString productClass;
+    QString modelName;
+    QString hardwareVersion;
+    QString dataModel;     // "tr181" (Device.) or "tr098" (InternetGatewayDevice.)
+    bool mikrotik = false; // upgrades through a MikroTik XML descriptor and NPK packages
+    QStringList architectures;
+    QList<VersionShare> versions;
+    QString serialPrefix; // serials are <prefix><12 hex digits> derived from the seed and index
+    QList<ParameterTemplate> parameters;
+
+    QString rootObject() const
+    {
+        return dataModel == QLatin1String("tr098") ? QStringLiteral("InternetGatewayDevice")
+                                                   : QStringLiteral("Device");
+    }
+};
+
+// Failure injection: shares of the fleet (0..1) picked deterministically from the seed.
+struct FailureProfile
+{
+    double offline = 0;         // never informs, refuses connection requests
+    double flakyDownload = 0;   // probability that one download attempt is cut off (9017)
+    double corruptDownload = 0; // the router finds every downloaded file corrupted (9018)
+    double neverReturn = 0;     // reboots after an upgrade and never comes back
+    double slowLink = 0;        // downloads at slowLinkBytesPerSecond
+    qint64 slowLinkBytesPerSecond = 16 * 1024;
+};
+
+// The simulated fleet, read from a JSON profile file (see tests/lab/data/profile-*.json).
+struct FleetProfile
+{
+    QList<VendorProfile> vendors;
+    FailureProfile failures;
+    int periodicInformIntervalSeconds = 300;
+    double informJitter = 0.1;    // +- share of the interval
+    int rebootSeconds = 60;       // simulated time a reboot takes
+    int downloadDelaySeconds = 5; // simulated time between DownloadResponse and the fetch
+    // PEM files of the CAs the routers trust for HTTPS downloads; empty = none (a router then
+    // rejects every HTTPS server), "system" = the operating system's store.
+    QStringList trustedCaFiles;
+
+    // 70 % MikroTik (TR-181, RouterOS 6.49.18 / 7.13, mipsbe/arm/arm64) and 30 % a TR-098 router
+    // (Huawei BM632w, the genieacs-sim data model).
+    static FleetProfile defaultProfile();
+    static std::optional<FleetProfile> fromJson(const QByteArray &json, QString *error);
+    static std::optional<FleetProfile> fromFile(const QString &path, QString *error);
+};
+
+} // namespace fwd::lab

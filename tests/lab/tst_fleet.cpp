@@ -1,0 +1,584 @@
+#include "core/clock.h"
+#include "firmware/npkinfo.h"
+#include "firmware/npkwriter.h"
+#include "firmware/upgradedescriptor.h"
+#include "lab/docvalue.h"
+#include "lab/fleet.h"
+#include "lab/labfileserver.h"
+#include "lab/labstore.h"
+#include "lab/nbiserver.h"
+#include "rawhttp.h"
+
+#include <QFile>
+#include <QSslKey>
+#include <QTest>
+
+using namespace fwd::lab;
+using fwd::lab::test::RawHttpClient;
+using fwd::lab::test::RawResponse;
+
+namespace {
+
+QString dataPath(const char *name)
+{
+    return QString::fromLocal8Bit(qgetenv("FWD_TEST_DATA")) + u'/' + QLatin1String(name);
+}
+
+QByteArray npk(const char *name, const char *version, const QString &architecture)
+{
+    fwd::firmware::NpkPackageSpec spec;
+    spec.name = QLatin1String(name);
+    spec.version = *fwd::firmware::RouterOsVersion::fromString(QLatin1String(version));
+    spec.npkArchitecture = fwd::firmware::npkArchitectureFromRouterOs(architecture);
+    spec.dependsOnSystem = QLatin1String(name) != QLatin1String("system");
+    return fwd::firmware::NpkWriter::build(spec);
+}
+
+QByteArray path(const QString &s)
+{
+    return s.toUtf8().toPercentEncoding("/?=&:,");
+}
+
+} // namespace
+
+// The simulated fleet and GenieACS's sessions (GENIEACS.md §2-§4, §6 Downloads, §8): real
+// downloads from the lab's file server (HTTP and HTTPS), MikroTik descriptors and NPK checks,
+// TransferComplete faults and their retries, all read back through the NBI.
+class TestFleet final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void registrationAndPeriodicInforms();
+    void mikrotikUpgradeThroughDescriptor();
+    void failedDownloads_data();
+    void failedDownloads();
+    void httpsDownloadTrustsOnlyTheRoutersCas_data();
+    void httpsDownloadTrustsOnlyTheRoutersCas();
+    void faultRetryBackoffWithoutCap();
+    void vendorImageUpgrade();
+    void rpcTasksAndFaults();
+    void offlineRoutersAndNeverReturning();
+
+private:
+    void makeLab(FleetProfile profile, int devices, bool https = false);
+    int firstOf(const QString &vendorName);
+    RawResponse post(const QString &deviceId, const QByteArray &query, const QByteArray &body);
+    void advanceAndProcess(qint64 ms);
+    QVariantMap deviceDoc(const QString &deviceId, const QString &projection);
+    QList<QVariantMap> faults(const QString &deviceId);
+    void putMikrotikUpgrade(const QString &descriptorName, const QString &version,
+                            const QString &architecture, const QString &npkArchitecture,
+                            const QString &prefix);
+
+    std::unique_ptr<fwd::ManualClock> m_clock;
+    std::unique_ptr<LabStore> m_store;
+    std::unique_ptr<NbiServer> m_nbi;
+    std::unique_ptr<LabFileServer> m_fs;
+    std::unique_ptr<Fleet> m_fleet;
+};
+
+void TestFleet::makeLab(FleetProfile profile, int devices, bool https)
+{
+    m_fleet.reset();
+    m_fs.reset();
+    m_fs = std::make_unique<LabFileServer>(*m_store);
+    if (https) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        QFile cert(dataPath("lab-server.pem"));
+        QFile key(dataPath("lab-server.key"));
+        QVERIFY(cert.open(QIODevice::ReadOnly) && key.open(QIODevice::ReadOnly));
+        ssl.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+        ssl.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa, QSsl::Pem));
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        m_fs->setSslConfiguration(ssl);
+    }
+    QVERIFY(m_fs->listen());
+    Fleet::Options o;
+    o.devices = devices;
+    o.seed = 7;
+    o.tickMs = 3600 * 1000; // the test drives the scheduler itself
+    o.engine.fsUrlPrefix = m_fs->urlPrefix();
+    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, std::move(profile), o);
+    m_nbi->setConnectionRequester(m_fleet.get());
+    m_fleet->start();
+}
+
+void TestFleet::init()
+{
+    m_clock =
+        std::make_unique<fwd::ManualClock>(QDateTime(QDate(2026, 12, 1), QTime(6, 30), Qt::UTC));
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options o;
+    o.sessionPollMs = 20;
+    m_nbi = std::make_unique<NbiServer>(*m_store, o);
+    QVERIFY(m_nbi->listen());
+    QString error;
+    QFile f(dataPath("profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto profile = FleetProfile::fromJson(f.readAll(), &error);
+    QVERIFY2(profile.has_value(), qPrintable(error));
+    makeLab(*profile, 10);
+}
+
+void TestFleet::cleanup()
+{
+    m_nbi.reset();
+    m_fleet.reset();
+    m_fs.reset();
+    m_store.reset();
+}
+
+int TestFleet::firstOf(const QString &vendorName)
+{
+    for (int i = 0; i < m_fleet->size(); ++i) {
+        if (m_fleet->profile().vendors.at(m_fleet->cpe(i).vendor).name == vendorName &&
+            !(m_fleet->cpe(i).flags & SimulatedCpe::Offline))
+            return i;
+    }
+    return -1;
+}
+
+RawResponse TestFleet::post(const QString &deviceId, const QByteArray &query,
+                            const QByteArray &body)
+{
+    RawHttpClient c(m_nbi->port());
+    return c.request("POST", "/devices/" + path(deviceId) + "/tasks" + query, body);
+}
+
+void TestFleet::advanceAndProcess(qint64 ms)
+{
+    m_clock->advance(ms);
+    m_fleet->processDue();
+}
+
+QVariantMap TestFleet::deviceDoc(const QString &deviceId, const QString &projection)
+{
+    RawHttpClient c(m_nbi->port());
+    const QByteArray q = "{\"_id\":\"" + deviceId.toUtf8() + "\"}";
+    QByteArray target = "/devices/?query=" + q.toPercentEncoding();
+    if (!projection.isEmpty())
+        target += "&projection=" + projection.toUtf8().toPercentEncoding();
+    const RawResponse r = c.request("GET", target);
+    QString e;
+    return docvalue::parseJson(r.body, &e).toList().value(0).toMap();
+}
+
+QList<QVariantMap> TestFleet::faults(const QString &deviceId)
+{
+    RawHttpClient c(m_nbi->port());
+    const QByteArray q = "{\"device\":\"" + deviceId.toUtf8() + "\"}";
+    const RawResponse r = c.request("GET", "/faults/?query=" + q.toPercentEncoding());
+    QString e;
+    QList<QVariantMap> out;
+    for (const QVariant &v : docvalue::parseJson(r.body, &e).toList())
+        out.append(v.toMap());
+    return out;
+}
+
+void TestFleet::putMikrotikUpgrade(const QString &descriptorName, const QString &version,
+                                   const QString &architecture, const QString &npkArchitecture,
+                                   const QString &prefix)
+{
+    RawHttpClient c(m_nbi->port());
+    const QString system = QStringLiteral("system-%1-%2.npk").arg(version, architecture);
+    const QString tr069 = QStringLiteral("tr069-client-%1-%2.npk").arg(version, architecture);
+    QCOMPARE(c.request("PUT", "/files/" + path(system),
+                       npk("system", version.toLatin1().constData(), npkArchitecture))
+                 .status,
+             201);
+    QCOMPARE(c.request("PUT", "/files/" + path(tr069),
+                       npk("tr069-client", version.toLatin1().constData(), npkArchitecture))
+                 .status,
+             201);
+    fwd::firmware::UpgradeDescriptor d;
+    d.links = {QUrl(prefix + system), QUrl(prefix + tr069)};
+    QCOMPARE(c.request("PUT", "/files/" + path(descriptorName), d.toXml(),
+                       {{"fileType", "1 Firmware Upgrade Image"},
+                        {"oui", "E48D8C"},
+                        {"version", version.toLatin1()}})
+                 .status,
+             201);
+}
+
+void TestFleet::registrationAndPeriodicInforms()
+{
+    RawHttpClient c(m_nbi->port());
+    RawResponse r = c.request("HEAD", "/devices/");
+    QCOMPARE(r.header("total"), QByteArray("10"));
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    QVERIFY(mt >= 0);
+    const QString id = m_fleet->deviceId(mt);
+    QVERIFY(id.startsWith(QLatin1String("E48D8C-hAP%20ac%20lite-")));
+    QVariantMap doc = deviceDoc(id, QString());
+    QCOMPARE(doc.value(QStringLiteral("_registered")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(doc.value(QStringLiteral("_lastBoot")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(doc.value(QStringLiteral("_lastBootstrap")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.DeviceInfo.SoftwareVersion._value").toString(),
+             QStringLiteral("6.49.18"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.RootDataModelVersion._value").toString(),
+             QStringLiteral("2.15"));
+    QCOMPARE(docvalue::getPath(doc, u"_deviceId._Manufacturer").toString(),
+             QStringLiteral("MikroTik"));
+    // X_MIKROTIK_ArchName is not an Inform parameter: GenieACS knows it only once fetched.
+    QVERIFY(!docvalue::getPath(doc, u"Device.DeviceInfo.X_MIKROTIK_ArchName").isValid());
+    // Periodic informs move _lastInform but not _lastBoot.
+    const int before = m_fleet->sessionsRun();
+    advanceAndProcess(400 * 1000);
+    QVERIFY(m_fleet->sessionsRun() >= before + 10);
+    doc = deviceDoc(id, QStringLiteral("_lastInform,_lastBoot"));
+    QVERIFY(doc.value(QStringLiteral("_lastInform")).toString() >
+            QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(doc.value(QStringLiteral("_lastBoot")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    // The TR-098 router.
+    const QString hw = m_fleet->deviceId(firstOf(QStringLiteral("huawei-bm632w")));
+    QVERIFY(hw.startsWith(QLatin1String("202BC1-BM632w-HW")));
+    doc = deviceDoc(hw, QStringLiteral("InternetGatewayDevice.DeviceInfo.SoftwareVersion._value"));
+    QCOMPARE(docvalue::getPath(doc, u"InternetGatewayDevice.DeviceInfo.SoftwareVersion._value")
+                 .toString(),
+             QStringLiteral("V100R001IRQC56B017"));
+}
+
+void TestFleet::mikrotikUpgradeThroughDescriptor()
+{
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    putMikrotikUpgrade(QStringLiteral("upgrade_7.14_mipsbe.xml"), QStringLiteral("7.14"),
+                       QStringLiteral("mipsbe"), QStringLiteral("mipsbe"), m_fs->urlPrefix());
+    const RawResponse r = post(
+        id, "?connection_request",
+        R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"upgrade_7.14_mipsbe.xml"})");
+    QCOMPARE(r.status, 200); // the router took the RPC (DownloadResponse status 1)
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("1")); // T064
+    QVariantMap doc = deviceDoc(id, QStringLiteral("Downloads"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1.FileName._value").toString(),
+             QStringLiteral("upgrade_7.14_mipsbe.xml"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1.LastDownload._value").toString(),
+             QStringLiteral("1970-01-01T00:00:00.000Z")); // T065
+
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000); // the router starts fetching
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(1).toInt(), 0);
+    QCOMPARE(m_fs->requestCount(), 3); // the descriptor and both packages
+    advanceAndProcess(60 * 1000);      // reboot, then 1 BOOT + M Download + 7 TRANSFER COMPLETE
+    doc = deviceDoc(id,
+                    QStringLiteral("Device.DeviceInfo.SoftwareVersion._value,_lastBoot,Downloads"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.DeviceInfo.SoftwareVersion._value").toString(),
+             QStringLiteral("7.14"));
+    QCOMPARE(doc.value(QStringLiteral("_lastBoot")).toString(),
+             QStringLiteral("2026-12-01T06:31:05.000Z"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1.LastFileName._value").toString(),
+             QStringLiteral("upgrade_7.14_mipsbe.xml"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1.LastDownload._value").toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z")); // T066: the Download RPC's time
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+    QVERIFY(faults(id).isEmpty());
+    QCOMPARE(m_fleet->cpe(mt).version, QStringLiteral("7.14"));
+}
+
+void TestFleet::failedDownloads_data()
+{
+    QTest::addColumn<QString>("fileName");
+    QTest::addColumn<QString>("npkArchitecture");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("messagePart");
+    QTest::newRow("wrong architecture in the descriptor's NPK")
+        << QStringLiteral("upgrade_7.14_arm.xml") << QStringLiteral("arm")
+        << QStringLiteral("cwmp.9010") << QStringLiteral("is for arm, this router is mipsbe");
+    QTest::newRow("T059 file missing on the file server")
+        << QStringLiteral("missing.xml") << QString() << QStringLiteral("cwmp.9016")
+        << QStringLiteral("Unexpected response 404");
+    QTest::newRow("not an upgrade descriptor")
+        << QStringLiteral("garbage.xml") << QString() << QStringLiteral("cwmp.9018")
+        << QStringLiteral("file corrupted");
+}
+
+void TestFleet::failedDownloads()
+{
+    QFETCH(QString, fileName);
+    QFETCH(QString, npkArchitecture);
+    QFETCH(QString, code);
+    QFETCH(QString, messagePart);
+    RawHttpClient c(m_nbi->port());
+    if (!npkArchitecture.isEmpty())
+        putMikrotikUpgrade(fileName, QStringLiteral("7.14"), npkArchitecture, npkArchitecture,
+                           m_fs->urlPrefix());
+    if (fileName == QLatin1String("garbage.xml"))
+        QCOMPARE(c.request("PUT", "/files/garbage.xml", "<html>not a descriptor</html>").status,
+                 201);
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    const QByteArray body =
+        R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":")" +
+        fileName.toUtf8() + "\"}";
+    const RawResponse r = post(id, "?connection_request", body);
+    QCOMPARE(r.status, 200);
+    QString e;
+    const QString taskId =
+        docvalue::parseJson(r.body, &e).toMap().value(QStringLiteral("_id")).toString();
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    advanceAndProcess(1000); // the router informs with 7 TRANSFER COMPLETE + M Download
+    const QList<QVariantMap> f = faults(id);
+    QCOMPARE(f.size(), 1);
+    QCOMPARE(f.first().value(QStringLiteral("_id")).toString(),
+             id + QStringLiteral(":task_") + taskId);
+    QCOMPARE(f.first().value(QStringLiteral("channel")).toString(),
+             QStringLiteral("task_") + taskId);
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), code);
+    QVERIFY2(f.first().value(QStringLiteral("message")).toString().contains(messagePart),
+             qPrintable(f.first().value(QStringLiteral("message")).toString()));
+    QCOMPARE(f.first()
+                 .value(QStringLiteral("detail"))
+                 .toMap()
+                 .value(QStringLiteral("faultCode"))
+                 .toString(),
+             code.mid(5));
+    QCOMPARE(f.first().value(QStringLiteral("retries")).toInt(), 0);
+    QCOMPARE(f.first().value(QStringLiteral("timestamp")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(
+        f.first().value(QStringLiteral("provisions")).toString(),
+        QStringLiteral("[[\"download\",\"1 Firmware Upgrade Image\",\"%1\",\"\"]]").arg(fileName));
+    // T067: Download goes back to LastDownload (the epoch); the version is unchanged.
+    const QVariantMap doc =
+        deviceDoc(id, QStringLiteral("Downloads,Device.DeviceInfo.SoftwareVersion._value"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1.Download._value").toString(),
+             QStringLiteral("1970-01-01T00:00:00.000Z"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.DeviceInfo.SoftwareVersion._value").toString(),
+             QStringLiteral("6.49.18"));
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+}
+
+void TestFleet::httpsDownloadTrustsOnlyTheRoutersCas_data()
+{
+    QTest::addColumn<bool>("trustLabCa");
+    QTest::addColumn<int>("faultCode");
+    QTest::newRow("router trusts the lab CA") << true << 0;
+    QTest::newRow("router does not trust the certificate") << false << 9015;
+}
+
+void TestFleet::httpsDownloadTrustsOnlyTheRoutersCas()
+{
+    QFETCH(bool, trustLabCa);
+    QFETCH(int, faultCode);
+    QString error;
+    QFile f(dataPath("profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    FleetProfile profile = *FleetProfile::fromJson(f.readAll(), &error);
+    if (trustLabCa)
+        profile.trustedCaFiles = {dataPath("lab-ca.pem")};
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options o;
+    o.sessionPollMs = 20;
+    m_nbi = std::make_unique<NbiServer>(*m_store, o);
+    QVERIFY(m_nbi->listen());
+    makeLab(profile, 4, true);
+    QVERIFY(m_fs->urlPrefix().startsWith(QLatin1String("https://127.0.0.1:")));
+    const QString hw = m_fleet->deviceId(firstOf(QStringLiteral("huawei-bm632w")));
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/files/BM632w-V100R001IRQC56B018.bin",
+                       "FWDLAB-FIRMWARE V100R001IRQC56B018\nimage")
+                 .status,
+             201);
+    QCOMPARE(
+        post(
+            hw, "?connection_request",
+            R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"BM632w-V100R001IRQC56B018.bin"})")
+            .status,
+        200);
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(1).toInt(), faultCode);
+    advanceAndProcess(61 * 1000);
+    const QVariantMap doc =
+        deviceDoc(hw, QStringLiteral("InternetGatewayDevice.DeviceInfo.SoftwareVersion._value"));
+    const QList<QVariantMap> fl = faults(hw);
+    if (faultCode) {
+        QCOMPARE(fl.size(), 1);
+        QCOMPARE(fl.first().value(QStringLiteral("code")).toString(), QStringLiteral("cwmp.9015"));
+        QVERIFY(
+            fl.first().value(QStringLiteral("message")).toString().contains(QLatin1String("TLS")));
+        QCOMPARE(docvalue::getPath(doc, u"InternetGatewayDevice.DeviceInfo.SoftwareVersion._value")
+                     .toString(),
+                 QStringLiteral("V100R001IRQC56B017"));
+    } else {
+        QVERIFY(fl.isEmpty());
+        QCOMPARE(docvalue::getPath(doc, u"InternetGatewayDevice.DeviceInfo.SoftwareVersion._value")
+                     .toString(),
+                 QStringLiteral("V100R001IRQC56B018"));
+    }
+}
+
+void TestFleet::faultRetryBackoffWithoutCap()
+{
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    QCOMPARE(
+        post(
+            id, "?connection_request",
+            R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"missing.xml"})")
+            .status,
+        200);
+    RawHttpClient c(m_nbi->port());
+    // Each round: the router fails, informs, the fault waits RETRY_DELAY x 2^retries, then the
+    // next session sends a new Download (T060).
+    qint64 faultTime = m_clock->nowMs();
+    for (int round = 0; round < 4; ++round) {
+        QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+        advanceAndProcess(5000);
+        QVERIFY(finished.wait(10000));
+        advanceAndProcess(1000);
+        QList<QVariantMap> f = faults(id);
+        QCOMPARE(f.size(), 1);
+        QCOMPARE(f.first().value(QStringLiteral("retries")).toInt(), round);
+        QCOMPARE(f.first().value(QStringLiteral("timestamp")).toString(),
+                 docvalue::isoString(docvalue::fromMs(faultTime)));
+        const qint64 due = faultTime + 300 * 1000 * (qint64(1) << round);
+        // Just before it is due: a session leaves the fault alone.
+        m_clock->set(docvalue::fromMs(due - 1000));
+        m_fleet->informNow(mt, SimulatedCpe::Periodic);
+        QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+        QCOMPARE(faults(id).size(), 1);
+        // Due: the next session retries with a new Download.
+        m_clock->set(docvalue::fromMs(due));
+        m_fleet->informNow(mt, SimulatedCpe::Periodic);
+        QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("1"));
+        QVERIFY(faults(id).isEmpty());
+        faultTime = due;
+    }
+    // DELETE /faults stops the retries (after the next failure).
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    advanceAndProcess(1000);
+    QCOMPARE(faults(id).value(0).value(QStringLiteral("retries")).toInt(), 4);
+    const QString faultId = faults(id).value(0).value(QStringLiteral("_id")).toString();
+    QCOMPARE(c.request("DELETE", "/faults/" + path(faultId)).status, 200);
+    m_clock->advance(10LL * 24 * 3600 * 1000);
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+}
+
+void TestFleet::vendorImageUpgrade()
+{
+    const int hwIndex = firstOf(QStringLiteral("huawei-bm632w"));
+    const QString hw = m_fleet->deviceId(hwIndex);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/files/fw.bin", "FWDLAB-FIRMWARE V100R001IRQC56B018\n",
+                       {{"fileType", "1 Firmware Upgrade Image"}, {"oui", "202BC1"}})
+                 .status,
+             201);
+    // Without connection_request: the task waits for the next periodic inform.
+    RawResponse r = post(hw, QByteArray(), R"({"name":"download","file":"fw.bin"})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Accepted"));
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(330 * 1000); // every router has informed once more
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    advanceAndProcess(60 * 1000);
+    const QVariantMap doc =
+        deviceDoc(hw, QStringLiteral("InternetGatewayDevice.DeviceInfo.SoftwareVersion._value"));
+    QCOMPARE(docvalue::getPath(doc, u"InternetGatewayDevice.DeviceInfo.SoftwareVersion._value")
+                 .toString(),
+             QStringLiteral("V100R001IRQC56B018"));
+}
+
+void TestFleet::rpcTasksAndFaults()
+{
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    // GetParameterValues stores the value with _writable (N9).
+    RawResponse r = post(
+        id, "?connection_request",
+        R"({"name":"getParameterValues","parameterNames":["Device.DeviceInfo.X_MIKROTIK_ArchName"]})");
+    QCOMPARE(r.status, 200);
+    QVariantMap doc = deviceDoc(id, QStringLiteral("Device.DeviceInfo.X_MIKROTIK_ArchName"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.DeviceInfo.X_MIKROTIK_ArchName._value").toString(),
+             QStringLiteral("mipsbe"));
+    QCOMPARE(docvalue::getPath(doc, u"Device.DeviceInfo.X_MIKROTIK_ArchName._writable").toBool(),
+             false);
+    // SetParameterValues on a writable parameter, then on a read-only one (T021-like fault).
+    r = post(
+        id, "?connection_request",
+        R"({"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.ProvisioningCode","lab-b","xsd:string"]]})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(m_fleet->cpeValue(mt, QStringLiteral("Device.DeviceInfo.ProvisioningCode")).toString(),
+             QStringLiteral("lab-b"));
+    r = post(
+        id, "?connection_request",
+        R"({"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.SoftwareVersion","9.9"]]})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task faulted"));
+    const QList<QVariantMap> f = faults(id);
+    QCOMPARE(f.size(), 1);
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), QStringLiteral("cwmp.9008"));
+    // The faulted task stays; a later task on another channel still runs.
+    r = post(id, "?connection_request",
+             R"({"name":"refreshObject","objectName":"Device.ManagementServer"})");
+    QCOMPARE(r.status, 200);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("1"));
+    // Reboot: accepted, the router comes back with 1 BOOT / M Reboot.
+    r = post(id, "?connection_request", R"({"name":"reboot"})");
+    QCOMPARE(r.status, 200);
+    doc = deviceDoc(id, QStringLiteral("Reboot"));
+    QCOMPARE(docvalue::getPath(doc, u"Reboot._type").toString(), QStringLiteral("xsd:dateTime"));
+    // While rebooting it does not answer connection requests.
+    r = post(id, "?connection_request", QByteArray());
+    QCOMPARE(r.status, 504);
+    QCOMPARE(r.reason, QByteArray("Device is offline"));
+    advanceAndProcess(60 * 1000);
+    doc = deviceDoc(id, QStringLiteral("_lastBoot"));
+    QCOMPARE(doc.value(QStringLiteral("_lastBoot")).toString(),
+             QStringLiteral("2026-12-01T06:31:00.000Z"));
+}
+
+void TestFleet::offlineRoutersAndNeverReturning()
+{
+    FleetProfile profile = FleetProfile::defaultProfile();
+    profile.failures.offline = 0.5;
+    profile.failures.neverReturn = 1.0;
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options o;
+    o.sessionPollMs = 20;
+    m_nbi = std::make_unique<NbiServer>(*m_store, o);
+    QVERIFY(m_nbi->listen());
+    makeLab(profile, 40);
+    int offline = 0;
+    int online = -1;
+    for (int i = 0; i < m_fleet->size(); ++i) {
+        if (m_fleet->cpe(i).flags & SimulatedCpe::Offline) {
+            ++offline;
+            QCOMPARE(post(m_fleet->deviceId(i), "?connection_request", QByteArray()).status, 504);
+        } else if (online < 0) {
+            online = i;
+        }
+    }
+    QVERIFY(offline > 5 && offline < 35);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("HEAD", "/devices/").header("total"),
+             QByteArray("40")); // registered before going offline
+    // A router that never comes back after a reboot.
+    const QString id = m_fleet->deviceId(online);
+    QCOMPARE(post(id, "?connection_request", R"({"name":"reboot"})").status, 200);
+    advanceAndProcess(3600 * 1000);
+    QCOMPARE(m_fleet->cpe(online).state, SimulatedCpe::State::Dead);
+    QCOMPARE(post(id, "?connection_request", QByteArray()).status, 504);
+}
+
+QTEST_GUILESS_MAIN(TestFleet)
+#include "tst_fleet.moc"
