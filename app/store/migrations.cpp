@@ -32,6 +32,29 @@ const QList<Migration> &Migrations::all()
          {QStringLiteral("ALTER TABLE audit_log ADD COLUMN host TEXT NOT NULL DEFAULT ''"),
           QStringLiteral("CREATE INDEX audit_log_at ON audit_log (at_ms)"),
           QStringLiteral("CREATE INDEX audit_log_action ON audit_log (action, at_ms)")}},
+        {3,
+         "file library and the file server's access log",
+         {QStringLiteral(
+              "CREATE TABLE files (id {{id}}, file_name TEXT NOT NULL UNIQUE, "
+              "file_type TEXT NOT NULL, oui TEXT NOT NULL DEFAULT '', "
+              "product_class TEXT NOT NULL DEFAULT '', version TEXT NOT NULL DEFAULT '', "
+              "size BIGINT NOT NULL, sha256 TEXT NOT NULL, uploaded_at_ms BIGINT NOT NULL, "
+              "published_to INTEGER NOT NULL DEFAULT 0, "
+              "published_url TEXT NOT NULL DEFAULT '', "
+              "source_path TEXT NOT NULL DEFAULT '', stored_path TEXT NOT NULL, "
+              "package_name TEXT NOT NULL DEFAULT '', "
+              "architecture TEXT NOT NULL DEFAULT '')"),
+          QStringLiteral(
+              "CREATE TABLE file_access_log (id {{id}}, at_ms BIGINT NOT NULL, "
+              "client_address TEXT NOT NULL, client_port INTEGER NOT NULL, "
+              "method TEXT NOT NULL, file TEXT NOT NULL, "
+              "byte_range TEXT NOT NULL DEFAULT '', status INTEGER NOT NULL, "
+              "bytes_sent BIGINT NOT NULL, bytes_expected BIGINT NOT NULL, "
+              "duration_ms BIGINT NOT NULL, completed INTEGER NOT NULL, "
+              "user_name TEXT NOT NULL DEFAULT '', user_agent TEXT NOT NULL DEFAULT '')"),
+          QStringLiteral("CREATE INDEX file_access_log_file ON file_access_log (file, at_ms)"),
+          QStringLiteral("CREATE INDEX file_access_log_client ON file_access_log "
+                         "(client_address, at_ms)")}},
     };
     return migrations;
 }

@@ -3,6 +3,7 @@
 #include "store/databaseurl.h"
 #include "store/migrations.h"
 #include "store/store.h"
+#include "testdatabases.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -11,7 +12,6 @@
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QUuid>
 
 using namespace fwd::store;
 
@@ -23,18 +23,17 @@ class TestStore final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
-    void cleanupTestCase();
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
 
-    void freshDatabaseGetsLatestSchema_data() { engines(); }
+    void freshDatabaseGetsLatestSchema_data() { addEngineRows(); }
     void freshDatabaseGetsLatestSchema();
-    void reopenAppliesNothing_data() { engines(); }
+    void reopenAppliesNothing_data() { addEngineRows(); }
     void reopenAppliesNothing();
-    void auditLogRoundTrip_data() { engines(); }
+    void auditLogRoundTrip_data() { addEngineRows(); }
     void auditLogRoundTrip();
-    void refusesForeignDatabase_data() { engines(); }
+    void refusesForeignDatabase_data() { addEngineRows(); }
     void refusesForeignDatabase();
-    void refusesNewerSchema_data() { engines(); }
+    void refusesNewerSchema_data() { addEngineRows(); }
     void refusesNewerSchema();
 
     void migratesCheckedInVersion1Database();
@@ -45,95 +44,20 @@ private Q_SLOTS:
     void unreachablePostgresGivesClearError();
 
 private:
-    void engines();
-    // A fresh, empty database of the row's engine.
     DatabaseUrl freshDatabase();
-    // Runs SQL on a side connection (not the store's).
-    bool execDirect(const DatabaseUrl &url, const QStringList &sql);
+    static bool execDirect(const DatabaseUrl &url, const QStringList &sql)
+    {
+        return TestDatabases::execDirect(url, sql);
+    }
     static QByteArray fileHash(const QString &path);
 
     QTemporaryDir m_dir;
-    QString m_pgAdminUrl;
-    QStringList m_pgDatabases;
-    int m_counter = 0;
+    TestDatabases m_databases;
 };
-
-void TestStore::initTestCase()
-{
-    QVERIFY(m_dir.isValid());
-    m_pgAdminUrl = qEnvironmentVariable("FWD_TEST_PG_URL");
-}
-
-void TestStore::cleanupTestCase()
-{
-    if (m_pgAdminUrl.isEmpty())
-        return;
-    const DatabaseUrl admin = DatabaseUrl::parse(m_pgAdminUrl, QString());
-    QStringList drops;
-    for (const QString &name : std::as_const(m_pgDatabases))
-        drops << QStringLiteral("DROP DATABASE IF EXISTS ") + name;
-    execDirect(admin, drops);
-}
-
-void TestStore::engines()
-{
-    QTest::addColumn<QString>("engine");
-    QTest::newRow("sqlite") << QStringLiteral("sqlite");
-    QTest::newRow("postgresql") << QStringLiteral("postgresql");
-}
 
 DatabaseUrl TestStore::freshDatabase()
 {
-    const QString engine = QTest::currentDataTag() ? QString::fromLatin1(QTest::currentDataTag())
-                                                   : QStringLiteral("sqlite");
-    ++m_counter;
-    if (engine == QLatin1String("sqlite")) {
-        return DatabaseUrl::parse(m_dir.filePath(QStringLiteral("db%1.sqlite").arg(m_counter)),
-                                  QString());
-    }
-    const DatabaseUrl admin = DatabaseUrl::parse(m_pgAdminUrl, QString());
-    const QString name = QStringLiteral("fwd_test_%1_%2")
-                             .arg(m_counter)
-                             .arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
-    if (!execDirect(admin, {QStringLiteral("CREATE DATABASE ") + name}))
-        return {};
-    m_pgDatabases << name;
-    DatabaseUrl url = admin;
-    url.database = name;
-    return url;
-}
-
-bool TestStore::execDirect(const DatabaseUrl &url, const QStringList &sql)
-{
-    bool ok = true;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(url.driver == DatabaseUrl::Driver::Postgres
-                                                        ? QStringLiteral("QPSQL")
-                                                        : QStringLiteral("QSQLITE"),
-                                                    QStringLiteral("direct"));
-        if (url.driver == DatabaseUrl::Driver::Postgres) {
-            db.setHostName(url.host);
-            db.setPort(url.port);
-            db.setDatabaseName(url.database);
-            db.setUserName(url.user);
-            db.setPassword(url.password);
-        } else {
-            db.setDatabaseName(url.path);
-        }
-        ok = db.open();
-        if (!ok)
-            qWarning() << "direct connection failed:" << db.lastError().text();
-        for (const QString &s : sql) {
-            QSqlQuery q(db);
-            if (ok && !q.exec(s)) {
-                qWarning() << s << q.lastError().text();
-                ok = false;
-            }
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("direct"));
-    return ok;
+    return m_databases.fresh(QString::fromLatin1(QTest::currentDataTag()));
 }
 
 QByteArray TestStore::fileHash(const QString &path)
@@ -144,17 +68,9 @@ QByteArray TestStore::fileHash(const QString &path)
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
 }
 
-#define SKIP_WITHOUT_POSTGRES()                                                                    \
-    do {                                                                                           \
-        QFETCH(QString, engine);                                                                   \
-        if (engine == QLatin1String("postgresql") && m_pgAdminUrl.isEmpty())                       \
-            QSKIP("FWD_TEST_PG_URL is not set: no PostgreSQL server was started for this run "     \
-                  "(the README test command starts one on 127.0.0.1)");                            \
-    } while (false)
-
 void TestStore::freshDatabaseGetsLatestSchema()
 {
-    SKIP_WITHOUT_POSTGRES();
+    FWD_SKIP_WITHOUT_POSTGRES(m_databases);
     const DatabaseUrl url = freshDatabase();
     QVERIFY(url.isValid());
     Store store;
@@ -178,7 +94,7 @@ void TestStore::freshDatabaseGetsLatestSchema()
 
 void TestStore::reopenAppliesNothing()
 {
-    SKIP_WITHOUT_POSTGRES();
+    FWD_SKIP_WITHOUT_POSTGRES(m_databases);
     const DatabaseUrl url = freshDatabase();
     {
         Store store;
@@ -193,7 +109,7 @@ void TestStore::reopenAppliesNothing()
 
 void TestStore::auditLogRoundTrip()
 {
-    SKIP_WITHOUT_POSTGRES();
+    FWD_SKIP_WITHOUT_POSTGRES(m_databases);
     const DatabaseUrl url = freshDatabase();
     Store store;
     QVERIFY(store.open(url).ok);
@@ -257,7 +173,7 @@ void TestStore::auditLogRoundTrip()
 
 void TestStore::refusesForeignDatabase()
 {
-    SKIP_WITHOUT_POSTGRES();
+    FWD_SKIP_WITHOUT_POSTGRES(m_databases);
     const DatabaseUrl url = freshDatabase();
     QVERIFY(execDirect(url, {QStringLiteral("CREATE TABLE invoices (id INTEGER)"),
                              QStringLiteral("INSERT INTO invoices VALUES (7)")}));
@@ -272,7 +188,7 @@ void TestStore::refusesForeignDatabase()
 
 void TestStore::refusesNewerSchema()
 {
-    SKIP_WITHOUT_POSTGRES();
+    FWD_SKIP_WITHOUT_POSTGRES(m_databases);
     const DatabaseUrl url = freshDatabase();
     {
         Store store;
