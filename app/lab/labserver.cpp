@@ -1,0 +1,104 @@
+#include "lab/labserver.h"
+
+#include "core/clock.h"
+#include "lab/fleet.h"
+#include "lab/labfileserver.h"
+#include "lab/lablogging.h"
+#include "lab/labstore.h"
+#include "lab/nbiserver.h"
+
+#include <QFile>
+#include <QSslKey>
+
+namespace fwd::lab {
+
+LabServer::LabServer(Options options, const Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{
+    if (clock) {
+        m_clock = clock;
+    } else {
+        m_system = std::make_unique<SystemClock>();
+        m_accelerated =
+            std::make_unique<AcceleratedClock>(m_system->now(), m_options.clockFactor, *m_system);
+        m_clock = m_accelerated.get();
+    }
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options nbi;
+    nbi.http.crashCloseDelayMs = m_options.crashCloseDelayMs;
+    nbi.http.crashOutageMs = m_options.crashOutageMs;
+    m_nbi = std::make_unique<NbiServer>(*m_store, nbi);
+    m_fs = std::make_unique<LabFileServer>(*m_store);
+}
+
+LabServer::~LabServer()
+{
+    m_nbi.reset();
+    m_fleet.reset();
+}
+
+bool LabServer::start()
+{
+    FleetProfile profile = FleetProfile::defaultProfile();
+    if (!m_options.profileFile.isEmpty()) {
+        const auto p = FleetProfile::fromFile(m_options.profileFile, &m_error);
+        if (!p)
+            return false;
+        profile = *p;
+    }
+    if (!m_options.fsCertificateFile.isEmpty()) {
+        QFile cert(m_options.fsCertificateFile);
+        QFile key(m_options.fsKeyFile);
+        if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly)) {
+            m_error = QStringLiteral("cannot read the file server's certificate or key");
+            return false;
+        }
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+        ssl.setPrivateKey(QSslKey(key.readAll(), QSsl::Rsa, QSsl::Pem));
+        ssl.setPeerVerifyMode(QSslSocket::VerifyNone);
+        if (ssl.localCertificate().isNull() || ssl.privateKey().isNull()) {
+            m_error = QStringLiteral("the file server's certificate or key is not valid PEM");
+            return false;
+        }
+        m_fs->setSslConfiguration(ssl);
+    }
+    if (!m_nbi->listen(QHostAddress::LocalHost, m_options.nbiPort)) {
+        m_error = QStringLiteral("cannot listen on 127.0.0.1:%1 (NBI)").arg(m_options.nbiPort);
+        return false;
+    }
+    if (!m_fs->listen(QHostAddress::LocalHost, m_options.fsPort)) {
+        m_error =
+            QStringLiteral("cannot listen on 127.0.0.1:%1 (file server)").arg(m_options.fsPort);
+        return false;
+    }
+    Fleet::Options fo;
+    fo.devices = m_options.devices;
+    fo.seed = m_options.seed;
+    fo.tickMs = m_options.tickMs;
+    fo.engine.fsUrlPrefix = fsUrlPrefix();
+    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, profile, fo);
+    m_nbi->setConnectionRequester(m_fleet.get());
+    m_fleet->start();
+    qCInfo(lcLab) << "lab started:" << m_options.devices << "routers, NBI port" << nbiPort()
+                  << "file server" << fsUrlPrefix();
+    return true;
+}
+
+quint16 LabServer::nbiPort() const
+{
+    return m_nbi->port();
+}
+
+quint16 LabServer::fsPort() const
+{
+    return m_fs->port();
+}
+
+QString LabServer::fsUrlPrefix() const
+{
+    return m_options.fsUrlPrefix.isEmpty() ? m_fs->urlPrefix() : m_options.fsUrlPrefix;
+}
+
+} // namespace fwd::lab
