@@ -1,19 +1,14 @@
 #include "acs/connectiontest.h"
 
 #include "acs/nbijob.h"
+#include "acs/queryjob.h"
 #include "core/logging.h"
 
 namespace fwd::acs {
 
 qint64 parseTotalHeader(const QByteArray &value)
 {
-    const QByteArray v = value.trimmed();
-    if (v.isEmpty() || v.size() > 18)
-        return -1;
-    for (const char c : v)
-        if (c < '0' || c > '9')
-            return -1;
-    return v.toLongLong();
+    return parseTotal(value);
 }
 
 ConnectionTest::ConnectionTest(NbiClient &client, QObject *parent)

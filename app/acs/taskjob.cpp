@@ -64,7 +64,9 @@ TaskJob::TaskJob(NbiClient &client, const QString &deviceId, const std::optional
         r.connectionRequest = true;
         r.timeoutMs = std::max(client.timeoutFor(NbiRequest()),
                                connectionRequestCallTimeoutMs(m_options.waitMs));
-    }
+    } else if (client.generation() != GenieAcsVersion::Generation::Modern)
+        // GenieACS <= 1.2.9 waits up to 30 s for a running session even without a CR.
+        r.timeoutMs = std::max(client.timeoutFor(NbiRequest()), 30000 + 30000);
     if (task)
         r.body = QJsonDocument(task->toJson()).toJson(QJsonDocument::Compact);
     setRequest(r);

@@ -10,6 +10,7 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+#include <QUrlQuery>
 
 using namespace fwd::acs;
 using Script = FakeNetworkAccessManager::Script;
@@ -17,6 +18,7 @@ using Kind = Script::Kind;
 
 Q_DECLARE_METATYPE(QList<FakeNetworkAccessManager::Script>)
 Q_DECLARE_METATYPE(fwd::acs::NbiError)
+Q_DECLARE_METATYPE(FakeNetworkAccessManager::Script)
 
 namespace {
 
@@ -79,6 +81,9 @@ private Q_SLOTS:
     void cancelWhileQueued();
     void invalidUrlSendsNothing();
     void serverVersionTracked();
+    void taskAnswersConfirmed_data();
+    void taskAnswersConfirmed();
+    void legacyGenerationChecksDeviceBeforeTagging();
 };
 
 void TestNbiJob::queryErrorMatrix_data()
@@ -392,6 +397,138 @@ void TestNbiJob::serverVersionTracked()
     }
     QCOMPARE(versions.size(), 2);
     QCOMPARE(f.client->serverVersion().number(), QVersionNumber(1, 2, 16));
+}
+
+void TestNbiJob::taskAnswersConfirmed_data()
+{
+    QTest::addColumn<Script>("answer");
+    QTest::addColumn<QByteArray>("faults"); // /faults/ answer
+    QTest::addColumn<QByteArray>("tasks");  // /tasks/ answer
+    QTest::addColumn<bool>("download");
+    QTest::addColumn<int>("outcome");
+    QTest::addColumn<bool>("stillQueued");
+
+    const QByteArray task =
+        R"({"name":"reboot","device":"202BC1-BM632w-000004",)"
+        R"("timestamp":"2026-12-01T06:34:48.681Z","_id":"6b0e6a88d9d97b726a6a0ff4"})";
+    const QByteArray fault =
+        R"([{"_id":"202BC1-BM632w-000004:task_6b0e6a88d9d97b726a6a0ff4","channel":)"
+        R"("task_6b0e6a88d9d97b726a6a0ff4","device":"202BC1-BM632w-000004","code":"cwmp.9000",)"
+        R"("message":"Method not supported","retries":0}])";
+    const QByteArray listed = "[" + task + "]";
+    QTest::newRow("200 and gone: done")
+        << Script::genie(200, "OK", task) << QByteArray("[]") << QByteArray("[]") << false
+        << int(TaskOutcome::Done) << false;
+    QTest::newRow("200 on a download: accepted by the router only")
+        << Script::genie(200, "OK", task) << QByteArray("[]") << QByteArray("[]") << true
+        << int(TaskOutcome::AcceptedByDevice) << false;
+    QTest::newRow("200 but still queued, e.g. future timestamp (W4, T029)")
+        << Script::genie(200, "OK", task) << QByteArray("[]") << listed << false
+        << int(TaskOutcome::NotProcessed) << true;
+    QTest::newRow("202 Task faulted (T021)")
+        << Script::genie(202, "Task faulted", task) << fault << listed << false
+        << int(TaskOutcome::Faulted) << true;
+    QTest::newRow("202 queued but not processed (T046)")
+        << Script::genie(202, "Task queued but not processed", task) << QByteArray("[]") << listed
+        << false << int(TaskOutcome::NotProcessed) << true;
+    QTest::newRow("202 reason lost by a proxy, fault found")
+        << Script::genie(202, "Accepted", task) << fault << listed << false
+        << int(TaskOutcome::Faulted) << true;
+    QTest::newRow("202 reason lost by a proxy, task gone: done")
+        << Script::genie(202, "Accepted", task) << QByteArray("[]") << QByteArray("[]") << false
+        << int(TaskOutcome::Done) << false;
+    QTest::newRow("202 reason lost by a proxy, still queued")
+        << Script::genie(202, "", task) << QByteArray("[]") << listed << false
+        << int(TaskOutcome::NotProcessed) << true;
+    QTest::newRow("202 Device is offline (T042)")
+        << Script::genie(202, "Device is offline", task) << QByteArray("[]") << listed << false
+        << int(TaskOutcome::DeviceOffline) << true;
+}
+
+void TestNbiJob::taskAnswersConfirmed()
+{
+    QFETCH(Script, answer);
+    QFETCH(QByteArray, faults);
+    QFETCH(QByteArray, tasks);
+    QFETCH(bool, download);
+    QFETCH(int, outcome);
+    QFETCH(bool, stillQueued);
+    QByteArray faultQuery;
+    Fixture f([&](const FakeNetworkAccessManager::Captured &c) {
+        if (c.method == "POST")
+            return answer;
+        if (c.url.path() == QLatin1String("/faults/")) {
+            faultQuery = QUrlQuery(c.url)
+                             .queryItemValue(QStringLiteral("query"), QUrl::FullyDecoded)
+                             .toUtf8();
+            return Script::genie(200, "OK", faults);
+        }
+        return Script::genie(200, "OK", tasks);
+    });
+    TaskOptions o;
+    o.connectionRequest = true;
+    const TaskSpec spec = download ? TaskSpec::download(QStringLiteral("1 Firmware Upgrade Image"),
+                                                        QStringLiteral("fw.bin"))
+                                   : TaskSpec::reboot();
+    auto *job = f.client->createTask(QStringLiteral("202BC1-BM632w-000004"), spec, o);
+    QSignalSpy spy(job, &TaskJob::finished);
+    job->start();
+    QVERIFY(spy.wait());
+    const auto r = spy.at(0).at(0).value<TaskResult>();
+    QVERIFY2(r.ok(), qPrintable(r.errorString));
+    QCOMPARE(int(r.payload.outcome), outcome);
+    QCOMPARE(r.payload.stillQueued, stillQueued);
+    QVERIFY(r.payload.confirmed);
+    QCOMPARE(r.payload.fault.has_value(), faults != "[]");
+    if (r.payload.fault)
+        QCOMPARE(r.payload.fault->code, QStringLiteral("cwmp.9000"));
+    QCOMPARE(r.payload.taskId, QStringLiteral("6b0e6a88d9d97b726a6a0ff4"));
+    QCOMPARE(faultQuery,
+             QByteArray(R"({"_id":"202BC1-BM632w-000004:task_6b0e6a88d9d97b726a6a0ff4"})"));
+    QCOMPARE(f.fake->requests().size(), 3);
+    const QUrl post = f.fake->requests().at(0).url;
+    QCOMPARE(post.path(), QStringLiteral("/devices/202BC1-BM632w-000004/tasks"));
+    QCOMPARE(post.query(), QStringLiteral("connection_request&timeout=4000"));
+}
+
+void TestNbiJob::legacyGenerationChecksDeviceBeforeTagging()
+{
+    // GenieACS <= 1.2.9 answers 200 to tags on unknown devices: the client looks first.
+    QList<QByteArray> seen;
+    QByteArray version = "1.2.8";
+    Fixture f([&](const FakeNetworkAccessManager::Captured &c) {
+        seen.append(c.method + ' ' + c.url.path().toLatin1());
+        if (c.method == "GET" && c.url.path() == QLatin1String("/devices/"))
+            return Script::answer(200, "OK", "[]", {{"GenieACS-Version", version}});
+        return Script::answer(200, "OK", {}, {{"GenieACS-Version", version}});
+    });
+    // Learn the version.
+    auto *probe = f.client->query(Collection::Presets, QueryOptions());
+    QSignalSpy probeSpy(probe, &QueryJob::finished);
+    probe->start();
+    QVERIFY(probeSpy.wait());
+    QCOMPARE(f.client->generation(), GenieAcsVersion::Generation::Legacy);
+    seen.clear();
+    auto *tag = f.client->addTag(QStringLiteral("202BC1-BM632w-NOPE"), QStringLiteral("wave1"));
+    QSignalSpy spy(tag, &ActionJob::finished);
+    tag->start();
+    QVERIFY(spy.wait());
+    QCOMPARE(spy.at(0).at(0).value<ActionResult>().error, NbiError::NoSuchDevice);
+    QCOMPARE(seen, QList<QByteArray>{"GET /devices/"}); // the POST was never sent
+
+    // On 1.2.10+ GenieACS answers 404 itself: no look-up first.
+    version = "1.2.16";
+    auto *probe2 = f.client->query(Collection::Presets, QueryOptions());
+    QSignalSpy probe2Spy(probe2, &QueryJob::finished);
+    probe2->start();
+    QVERIFY(probe2Spy.wait());
+    seen.clear();
+    auto *tag2 = f.client->addTag(QStringLiteral("202BC1-BM632w-000000"), QStringLiteral("wave1"));
+    QSignalSpy spy2(tag2, &ActionJob::finished);
+    tag2->start();
+    QVERIFY(spy2.wait());
+    QVERIFY(spy2.at(0).at(0).value<ActionResult>().ok());
+    QCOMPARE(seen, QList<QByteArray>{"POST /devices/202BC1-BM632w-000000/tags/wave1"});
 }
 
 QTEST_GUILESS_MAIN(TestNbiJob)

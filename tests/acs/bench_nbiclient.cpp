@@ -1,0 +1,185 @@
+// Benchmark of the NBI client against the lab (not a test; run by hand):
+//   bench_nbiclient [devices=100000] [tasks=5000]
+// It starts the lab's NBI with that many devices in a child process (so that the peak memory
+// measured here is the client's alone), then
+//   1. lists every device with a five-field projection by keyset paging, keeping the records as
+//      a model would: wall time and the client's peak resident memory;
+//   2. creates reboot tasks (queued, no connection request) with 8 calls in flight: tasks/s.
+#include "acs/devicelistjob.h"
+#include "acs/nbipath.h"
+#include "acs/queryjob.h"
+#include "acs/taskjob.h"
+#include "core/clock.h"
+#include "lab/labstore.h"
+#include "lab/nbiserver.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QProcess>
+#include <QTextStream>
+
+#include <cstdio>
+
+using namespace fwd::acs;
+
+namespace {
+
+qint64 statusKb(const char *field)
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1;
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    for (const QByteArray &line : lines)
+        if (line.startsWith(field))
+            return line.mid(qstrlen(field)).trimmed().split(' ').value(0).toLongLong();
+    return -1;
+}
+
+int serve(qint64 devices)
+{
+    QLoggingCategory::setFilterRules(QStringLiteral("fwd.lab.debug=false"));
+    fwd::SystemClock clock;
+    fwd::lab::LabStore store(clock);
+    const qint64 t = store.nowMs();
+    for (qint64 i = 0; i < devices; ++i) {
+        auto d = std::make_unique<fwd::lab::DeviceRecord>();
+        d->oui = QStringLiteral("E48D8C");
+        d->productClass = i % 3 ? QStringLiteral("RB951Ui-2HnD") : QStringLiteral("hAP ac2");
+        d->manufacturer = QStringLiteral("MikroTik");
+        d->serial = QStringLiteral("%1").arg(i, 10, 16, QLatin1Char('0')).toUpper();
+        d->id = fwd::lab::DeviceRecord::makeId(d->oui, d->productClass, d->serial);
+        d->registered = t;
+        d->lastInform = t - i * 1000;
+        d->tags = {i % 2 ? QStringLiteral("wave1") : QStringLiteral("wave2")};
+        d->hasTags = true;
+        const QString root = QStringLiteral("InternetGatewayDevice.");
+        auto &paths = store.paths();
+        d->setParameter(paths, root + QStringLiteral("DeviceInfo.SoftwareVersion"),
+                        i % 10 ? QStringLiteral("6.48.4") : QStringLiteral("6.47.10"),
+                        QStringLiteral("xsd:string"), t);
+        d->setParameter(paths, root + QStringLiteral("DeviceInfo.HardwareVersion"),
+                        QStringLiteral("v1.0"), QStringLiteral("xsd:string"), t);
+        d->setParameter(paths, root + QStringLiteral("DeviceInfo.UpTime"), qint64(i * 7),
+                        QStringLiteral("xsd:unsignedInt"), t);
+        d->setParameter(paths, root + QStringLiteral("ManagementServer.ConnectionRequestURL"),
+                        QStringLiteral("http://10.%1.%2.%3:7547/")
+                            .arg(i >> 16)
+                            .arg((i >> 8) & 255)
+                            .arg(i & 255),
+                        QStringLiteral("xsd:string"), t);
+        d->setParameter(paths, root + QStringLiteral("ManagementServer.PeriodicInformInterval"),
+                        qint64(300), QStringLiteral("xsd:unsignedInt"), t);
+        d->setParameter(
+            paths,
+            root + QStringLiteral(
+                       "WANDevice.1.WANConnectionDevice.1.WANIPConnection.1.ExternalIPAddress"),
+            QStringLiteral("100.64.%1.%2").arg((i >> 8) & 255).arg(i & 255),
+            QStringLiteral("xsd:string"), t);
+        store.insertDevice(std::move(d));
+    }
+    fwd::lab::NbiServer nbi(store, fwd::lab::NbiServer::Options());
+    if (!nbi.listen())
+        return 2;
+    std::printf("PORT %d\n", nbi.port());
+    std::fflush(stdout);
+    return QCoreApplication::exec();
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    if (args.value(1) == QLatin1String("serve"))
+        return serve(args.value(2).toLongLong());
+    const qint64 devices = args.size() > 1 ? args.value(1).toLongLong() : 100000;
+    const int tasks = args.size() > 2 ? args.value(2).toInt() : 5000;
+
+    QProcess server;
+    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    QElapsedTimer setup;
+    setup.start();
+    server.start(app.applicationFilePath(), {QStringLiteral("serve"), QString::number(devices)});
+    if (!server.waitForStarted() || !server.waitForReadyRead(600000)) {
+        std::fprintf(stderr, "lab did not start\n");
+        return 1;
+    }
+    const QByteArray line = server.readLine().trimmed();
+    const int port = line.mid(5).toInt();
+    std::printf("lab with %lld devices ready on port %d after %.1f s\n", devices, port,
+                setup.elapsed() / 1000.0);
+
+    fwd::AcsProfile profile;
+    profile.name = QStringLiteral("bench");
+    profile.nbiUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+    profile.timeoutMs = 60000;
+    NbiClient client(profile, QString());
+
+    const qint64 rssBefore = statusKb("VmRSS:");
+    // 1. The device list, five fields.
+    const QStringList projection = {QStringLiteral("_deviceId._SerialNumber"),
+                                    QStringLiteral("_deviceId._ProductClass"),
+                                    QStringLiteral("_lastInform"), QStringLiteral("_tags"),
+                                    QLatin1String(DeviceField::SoftwareVersionTr098)};
+    for (const int pageSize : {1000, 5000}) {
+        QList<DeviceRecord> model;
+        model.reserve(devices);
+        QElapsedTimer t;
+        t.start();
+        auto *job = client.listDevices(DeviceFilter::all(), projection, pageSize);
+        QObject::connect(job, &DeviceListJob::page, &app,
+                         [&model](const QList<DeviceRecord> &page) { model += page; });
+        DeviceListResult result;
+        bool done = false;
+        QObject::connect(job, &DeviceListJob::finished, &app, [&](const DeviceListResult &r) {
+            result = r;
+            done = true;
+        });
+        job->start();
+        while (!done)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        const double s = t.elapsed() / 1000.0;
+        std::printf("list %lld devices, 5-field projection, pages of %d: %s, %lld received in %d "
+                    "pages, %.2f s (%.0f devices/s); client RSS %lld MB, peak %lld MB (before: "
+                    "%lld MB)\n",
+                    devices, pageSize, result.ok() ? "ok" : qPrintable(result.errorString),
+                    result.payload.received, result.payload.pages, s, result.payload.received / s,
+                    statusKb("VmRSS:") / 1024, statusKb("VmHWM:") / 1024, rssBefore / 1024);
+    }
+
+    // 2. Tasks per second, 8 in flight.
+    {
+        QElapsedTimer t;
+        t.start();
+        int finished = 0;
+        int failed = 0;
+        for (int i = 0; i < tasks; ++i) {
+            const QString id = fwd::acs::makeDeviceId(
+                QStringLiteral("E48D8C"),
+                (i % devices) % 3 ? QStringLiteral("RB951Ui-2HnD") : QStringLiteral("hAP ac2"),
+                QStringLiteral("%1").arg(i % devices, 10, 16, QLatin1Char('0')).toUpper());
+            auto *job = client.createTask(id, TaskSpec::reboot(), TaskOptions());
+            QObject::connect(job, &TaskJob::finished, &app, [&](const TaskResult &r) {
+                ++finished;
+                if (!r.ok() || r.payload.outcome != TaskOutcome::Queued)
+                    ++failed;
+            });
+            job->start();
+        }
+        int peakInFlight = client.inFlight();
+        while (finished < tasks) {
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+            peakInFlight = std::max(peakInFlight, client.inFlight());
+        }
+        const double s = t.elapsed() / 1000.0;
+        std::printf("create %d tasks with at most %d in flight: %.2f s, %.0f tasks/s, %d failed\n",
+                    tasks, peakInFlight, s, tasks / s, failed);
+    }
+    server.kill();
+    server.waitForFinished();
+    return 0;
+}
