@@ -1,6 +1,7 @@
 #include "auditlogmodel.h"
 
 #include <QLocale>
+#include <QSet>
 
 namespace fwd::models {
 
@@ -39,28 +40,30 @@ void AuditLogModel::loadPage(int offset, quint64 generation)
     m_log.query(q).then(this, [this, generation](const store::AuditLog::Page &page) {
         if (generation != m_generation)
             return; // the filter changed meanwhile
-        m_loading = false;
         m_error = page.error;
-        if (!page.error.isEmpty()) {
-            m_atEnd = true;
-            Q_EMIT errorOccurred(page.error);
-        } else {
+        if (page.error.isEmpty()) {
             // Entries recorded while the page was loading are already at the top.
+            QSet<qint64> known;
+            for (const auto &r : std::as_const(m_rows))
+                known.insert(r.id);
             QList<store::AuditEntry> fresh;
             for (const auto &e : page.entries) {
-                const bool known = std::any_of(m_rows.cbegin(), m_rows.cend(),
-                                               [&](const auto &r) { return r.id == e.id; });
-                if (!known)
+                if (!known.contains(e.id))
                     fresh.append(e);
             }
+            // Still "loading" while rows go in: views (and the model tester) may ask
+            // canFetchMore() from inside the insertion, and must not start a second page.
             if (!fresh.isEmpty()) {
                 const int first = int(m_rows.size());
                 beginInsertRows({}, first, first + int(fresh.size()) - 1);
                 m_rows.append(fresh);
                 endInsertRows();
             }
-            m_atEnd = page.entries.size() < PageSize;
         }
+        m_atEnd = !page.error.isEmpty() || page.entries.size() < PageSize;
+        m_loading = false;
+        if (!page.error.isEmpty())
+            Q_EMIT errorOccurred(page.error);
         Q_EMIT loadingChanged(false);
     });
 }
