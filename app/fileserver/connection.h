@@ -70,6 +70,7 @@ private:
     State m_state = State::ReadHead;
     qint64 m_deadline = 0;
     bool m_parsePending = false;
+    bool m_waitBeforeRead = false;
     bool m_inProcess = false;
 
     QByteArray m_in;  // request bytes not parsed yet
