@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/logging.h"
+#include "store/sqlvalues.h"
 #include "store/store.h"
 
 #include <QCoreApplication>
@@ -59,12 +60,6 @@ void bindQuery(QSqlQuery &sql, const AuditQuery &q)
         sql.bindValue(QStringLiteral(":text2"), pattern);
         sql.bindValue(QStringLiteral(":text3"), pattern);
     }
-}
-
-// QtSql binds a null QString as SQL NULL; the audit columns are NOT NULL.
-QString nonNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 
 QString notOpen()

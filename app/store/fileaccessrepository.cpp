@@ -1,16 +1,11 @@
 #include "fileaccessrepository.h"
 
+#include "store/sqlvalues.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
 
 namespace fwd::store {
-
-namespace {
-QString nonNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
-}
-} // namespace
 
 bool FileAccessRepository::appendBatch(QSqlDatabase &db, const QList<FileAccessEntry> &entries,
                                        QString *error)

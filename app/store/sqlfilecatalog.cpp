@@ -1,5 +1,6 @@
 #include "sqlfilecatalog.h"
 
+#include "store/sqlvalues.h"
 #include "store/store.h"
 
 #include <QCoreApplication>
@@ -15,11 +16,6 @@ using firmware::FileRecord;
 QString tr(const char *text)
 {
     return QCoreApplication::translate("fwd::store::SqlFileCatalog", text);
-}
-
-QString nonNull(const QString &s)
-{
-    return s.isNull() ? QStringLiteral("") : s;
 }
 
 void bindRecord(QSqlQuery &q, const FileRecord &r)
