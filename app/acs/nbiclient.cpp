@@ -42,6 +42,8 @@ void NbiClient::init()
     m_manager->setAutoDeleteReplies(false);
     m_options.maxInFlight = std::max(1, m_options.maxInFlight);
     m_options.maxAttempts = std::max(1, m_options.maxAttempts);
+    m_options.maxLongCallsInFlight =
+        std::clamp(m_options.maxLongCallsInFlight, 1, m_options.maxInFlight);
     m_monotonic.start();
     m_paceTimer.setSingleShot(true);
     connect(&m_paceTimer, &QTimer::timeout, this, &NbiClient::dispatch);
@@ -164,6 +166,8 @@ void NbiClient::release(NbiJob *job, const NbiReply &reply)
     if (job->m_holdsSlot) {
         job->m_holdsSlot = false;
         --m_inFlight;
+        if (job->m_request.longCall)
+            --m_longInFlight;
     }
     const QByteArray version = reply.header("genieacs-version");
     if (!version.isEmpty()) {
@@ -185,6 +189,10 @@ void NbiClient::dispatch()
     qint64 waitMs = -1;
     for (auto it = m_queue.begin(); it != m_queue.end() && m_inFlight < m_options.maxInFlight;) {
         NbiJob *job = *it;
+        if (job->m_request.longCall && m_longInFlight >= m_options.maxLongCallsInFlight) {
+            ++it; // released when a long call ends
+            continue;
+        }
         if (job->m_request.connectionRequest && interval > 0) {
             const qint64 now = m_monotonic.elapsed();
             if (now < m_nextConnectionRequestMs) {
@@ -200,6 +208,8 @@ void NbiClient::dispatch()
         job->m_queued = false;
         job->m_holdsSlot = true;
         ++m_inFlight;
+        if (job->m_request.longCall)
+            ++m_longInFlight;
         job->send(*m_manager);
     }
     if (waitMs >= 0 && !m_paceTimer.isActive())

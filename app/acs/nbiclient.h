@@ -56,6 +56,7 @@ struct NbiRequest
     QList<std::pair<QByteArray, QByteArray>> headers;
     bool idempotent = true;         // may be re-sent after a transport error or 502/503/504
     bool connectionRequest = false; // paced: it makes GenieACS send a connection request
+    bool longCall = false;          // may take minutes (task + connection request)
     bool requireGenieAcs = false;   // an answer without GenieACS-Version is NotGenieAcs
     int timeoutMs = 0;              // no progress for this long → Timeout; 0 = the profile's
     int maxAttempts = 0;            // 0 = the client's default (always 1 when not idempotent)
@@ -75,10 +76,14 @@ public:
     struct Options
     {
         int maxInFlight = 8;
+        // Task calls with a connection request can hold a connection for minutes; Qt 6.4 opens
+        // at most 6 HTTP/1.1 connections per host, so at most this many may run at once and
+        // the rest of the application keeps connections for its own calls.
+        int maxLongCallsInFlight = 4;
         int maxAttempts = 4; // for idempotent calls
         int retryBaseDelayMs = 500;
         int retryMaxDelayMs = 30000;
-        double connectionRequestsPerSecond = 10.0;
+        double connectionRequestsPerSecond = 10.0; // 0 = not paced
         qint64 maxBodyBytes = qint64(256) * 1024 * 1024;
         // How long GenieACS waits for the device's session after a connection request
         // (the task's `timeout` query parameter); GenieACS's own default is 4000 ms.
@@ -179,6 +184,7 @@ private:
     GenieAcsVersion m_serverVersion;
     std::deque<NbiJob *> m_queue;
     int m_inFlight = 0;
+    int m_longInFlight = 0;
     quint64 m_requestCounter = 0;
     QString m_idPrefix;
     // Pacing runs on a monotonic timer: it limits real network sends, whatever the app's clock.

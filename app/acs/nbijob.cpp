@@ -51,6 +51,8 @@ NbiJob::~NbiJob()
     if (m_holdsSlot) {
         m_holdsSlot = false;
         --m_client.m_inFlight;
+        if (m_request.longCall)
+            --m_client.m_longInFlight;
     }
 }
 
@@ -63,7 +65,7 @@ void NbiJob::start()
     const QString urlProblem = m_client.checkUrl();
     if (!urlProblem.isEmpty() || !m_rejected.isEmpty()) {
         NbiStatus status;
-        status.error = urlProblem.isEmpty() ? NbiError::InvalidInput : NbiError::InvalidUrl;
+        status.error = urlProblem.isEmpty() ? m_rejectedAs : NbiError::InvalidUrl;
         status.errorString = urlProblem.isEmpty() ? m_rejected : urlProblem;
         status.requestId = m_requestId;
         qCWarning(lcNbi).noquote()
@@ -101,10 +103,12 @@ void NbiJob::cancel()
     deliver(NbiReply(), status);
 }
 
-void NbiJob::rejectInput(const QString &message)
+void NbiJob::rejectInput(const QString &message, NbiError error)
 {
-    if (m_rejected.isEmpty())
+    if (m_rejected.isEmpty()) {
         m_rejected = message;
+        m_rejectedAs = error;
+    }
 }
 
 void NbiJob::sendNext(NbiRequest request)

@@ -49,7 +49,7 @@ protected:
     // Replaces the request before start() (for jobs that build it after validation).
     void setRequest(NbiRequest request) { m_request = std::move(request); }
     // Makes start() fail with InvalidInput without sending anything (input GenieACS cannot take).
-    void rejectInput(const QString &message);
+    void rejectInput(const QString &message, NbiError error = NbiError::InvalidInput);
     // The final reply of the current request (after retries), or a failure without one.
     virtual void handleReply(const NbiReply &reply, const NbiStatus &status) = 0;
     // From handleReply: send another request as the next step of this job.
@@ -78,6 +78,7 @@ private:
     NbiRequest m_request;
     QString m_requestId;
     QString m_rejected;
+    NbiError m_rejectedAs = NbiError::InvalidInput;
     QPointer<QNetworkReply> m_reply;
     std::unique_ptr<QIODevice> m_upload;
     QByteArray m_body;

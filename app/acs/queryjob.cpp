@@ -182,12 +182,8 @@ NbiRequest queryRequest(Collection collection, const QueryOptions &o, const QByt
     return r;
 }
 
-QString checkOptions(NbiClient &client, Collection collection, const QueryOptions &o)
+QString checkOptions(Collection collection, const QueryOptions &o)
 {
-    if (collection == Collection::Operations &&
-        client.generation() == GenieAcsVersion::Generation::Legacy)
-        return tr("GenieACS %1 does not offer /operations/ (it came with 1.2.10).")
-            .arg(client.serverVersion().raw());
     if (const QString e = checkQuery(collection, o.query); !e.isEmpty())
         return e;
     for (const QString &p : o.projection)
@@ -209,7 +205,12 @@ QString checkOptions(NbiClient &client, Collection collection, const QueryOption
 QueryJob::QueryJob(NbiClient &client, Collection collection, const QueryOptions &options)
     : NbiJob(client, queryRequest(collection, options, "GET"))
 {
-    if (const QString e = checkOptions(client, collection, options); !e.isEmpty())
+    if (collection == Collection::Operations &&
+        client.generation() == GenieAcsVersion::Generation::Legacy)
+        rejectInput(tr("GenieACS %1 does not offer /operations/ (it came with 1.2.10).")
+                        .arg(client.serverVersion().raw()),
+                    NbiError::Unsupported);
+    if (const QString e = checkOptions(collection, options); !e.isEmpty())
         rejectInput(e);
 }
 

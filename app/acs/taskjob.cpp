@@ -62,6 +62,7 @@ TaskJob::TaskJob(NbiClient &client, const QString &deviceId, const std::optional
         r.query.append({"connection_request", QString()});
         r.query.append({"timeout", QString::number(m_options.waitMs)});
         r.connectionRequest = true;
+        r.longCall = m_task.has_value();
         r.timeoutMs = std::max(client.timeoutFor(NbiRequest()),
                                connectionRequestCallTimeoutMs(m_options.waitMs));
     } else if (client.generation() != GenieAcsVersion::Generation::Modern)

@@ -84,6 +84,8 @@ private Q_SLOTS:
     void taskAnswersConfirmed_data();
     void taskAnswersConfirmed();
     void legacyGenerationChecksDeviceBeforeTagging();
+    void longCallsLeaveRoomForOthers();
+    void operationsUnsupportedOnLegacy();
 };
 
 void TestNbiJob::queryErrorMatrix_data()
@@ -529,6 +531,58 @@ void TestNbiJob::legacyGenerationChecksDeviceBeforeTagging()
     QVERIFY(spy2.wait());
     QVERIFY(spy2.at(0).at(0).value<ActionResult>().ok());
     QCOMPARE(seen, QList<QByteArray>{"POST /devices/202BC1-BM632w-000000/tags/wave1"});
+}
+
+void TestNbiJob::longCallsLeaveRoomForOthers()
+{
+    // Six task calls with a connection request that GenieACS holds for minutes must not take
+    // every connection: at most four run, and a device query still goes out at once.
+    NbiClient::Options options = fastRetries();
+    options.connectionRequestsPerSecond = 0; // no pacing in this test
+    Fixture f(
+        [](const FakeNetworkAccessManager::Captured &c) {
+            if (c.method == "POST")
+                return Script::of(Kind::Hang);
+            return Script::genie(200, "OK", "[]", {{"total", "0"}});
+        },
+        5000, options);
+    QList<TaskJob *> tasks;
+    TaskOptions o;
+    o.connectionRequest = true;
+    for (int i = 0; i < 6; ++i) {
+        tasks.append(f.client->createTask(QStringLiteral("202BC1-BM632w-00000%1").arg(i),
+                                          TaskSpec::reboot(), o));
+        tasks.constLast()->start();
+    }
+    QCOMPARE(f.client->inFlight(), 4);
+    QCOMPARE(f.client->queued(), 2);
+    auto *query = f.client->query(Collection::Devices, QueryOptions());
+    QSignalSpy spy(query, &QueryJob::finished);
+    query->start();
+    QVERIFY(spy.wait());
+    QVERIFY(spy.at(0).at(0).value<QueryResult>().ok());
+    QCOMPARE(f.fake->requests().size(), 5);
+    // When a long call ends, a queued one starts.
+    tasks.at(0)->cancel();
+    QTRY_COMPARE(f.fake->requests().size(), 6);
+    for (TaskJob *t : std::as_const(tasks))
+        t->cancel();
+    QTRY_COMPARE(f.client->inFlight(), 0);
+}
+
+void TestNbiJob::operationsUnsupportedOnLegacy()
+{
+    Fixture f(sequence({Script::answer(200, "OK", "[]", {{"GenieACS-Version", "1.2.9"}})}));
+    auto *probe = f.client->query(Collection::Presets, QueryOptions());
+    QSignalSpy probeSpy(probe, &QueryJob::finished);
+    probe->start();
+    QVERIFY(probeSpy.wait());
+    auto *ops = f.client->listOperations(QueryOptions());
+    QSignalSpy spy(ops, &QueryJob::finished);
+    ops->start();
+    QVERIFY(spy.wait());
+    QCOMPARE(spy.at(0).at(0).value<QueryResult>().error, NbiError::Unsupported);
+    QCOMPARE(f.fake->requests().size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestNbiJob)
