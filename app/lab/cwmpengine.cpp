@@ -1,10 +1,16 @@
 #include "lab/cwmpengine.h"
 
+#include "lab/cronschedule.h"
 #include "lab/docvalue.h"
+#include "lab/expression.h"
 #include "lab/lablogging.h"
 #include "lab/labstore.h"
+#include "lab/scripthost.h"
 
+#include <QRegularExpression>
 #include <QUrl>
+
+#include <limits>
 
 #include <cmath>
 
@@ -77,6 +83,23 @@ QVariantList taskProvisions(const QVariantMap &task, LabStore &store)
     return out;
 }
 
+bool truthyValue(const QVariant &v)
+{
+    switch (docvalue::kind(v)) {
+    case Kind::Bool:
+        return v.toBool();
+    case Kind::Number:
+        return v.toDouble() != 0;
+    case Kind::String:
+        return !v.toString().isEmpty();
+    case Kind::Missing:
+    case Kind::Null:
+        return false;
+    default:
+        return true;
+    }
+}
+
 qint64 dateMs(const QVariant &v)
 {
     return docvalue::kind(v) == Kind::Date ? v.toDateTime().toMSecsSinceEpoch() : 0;
@@ -88,7 +111,10 @@ CwmpEngine::CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config)
     : m_store(store)
     , m_cpe(cpe)
     , m_config(std::move(config))
+    , m_scripts(std::make_unique<ScriptHost>())
 {}
+
+CwmpEngine::~CwmpEngine() = default;
 
 QString CwmpEngine::encodeUri(const QString &s)
 {
@@ -105,6 +131,12 @@ void CwmpEngine::setParam(Session &s, const QString &path, const QVariant &value
 
 QString CwmpEngine::runSession(const Inform &inform)
 {
+    if (presetsBroken()) {
+        // GenieACS 1.2.16 (N3): the CWMP worker dies loading the presets, before the Inform.
+        qCWarning(lcLab) << "session aborted: a preset has no usable configurations (GenieACS's "
+                            "cwmp worker crashes)";
+        return {};
+    }
     Session s;
     s.deviceId = DeviceRecord::makeId(inform.oui, inform.productClass, inform.serial);
     s.now = m_store.nowMs();
@@ -194,10 +226,12 @@ QString CwmpEngine::runSession(const Inform &inform)
         if (runProvisions(s, channel, taskProvisions(task, m_store), expiry))
             m_store.tasks().remove(id);
     }
-    // Faults whose task is gone (a failed TransferComplete, N4) and preset channels: the
-    // fault's provisions run again.
+    // Faults whose task is gone (a failed TransferComplete, N4): the fault's provisions run
+    // again. Due faults of preset channels are dropped and the channel's presets run below.
     for (auto it = dueFaults.cbegin(); it != dueFaults.cend(); ++it) {
         m_store.faults().remove(it.value().value(QStringLiteral("_id")).toString());
+        if (!it.key().startsWith(QLatin1String("task_")))
+            continue;
         QString e;
         const QVariantList provisions =
             docvalue::parseJson(it.value().value(QStringLiteral("provisions")).toString().toUtf8(),
@@ -205,6 +239,7 @@ QString CwmpEngine::runSession(const Inform &inform)
                 .toList();
         runProvisions(s, it.key(), provisions, QVariant());
     }
+    runPresets(s, blocked);
 
     m_store.setInSession(s.deviceId, false);
     return s.deviceId;
@@ -354,18 +389,23 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
     RpcResponse r;
     if (name == QLatin1String("refresh")) {
         const QString path = provision.value(1).toString();
-        if (!call({QStringLiteral("GetParameterValues"),
-                   {{QStringLiteral("names"), QStringList{path}}}},
-                  &r))
-            return false;
-        for (const QVariant &v : r.result.value(QStringLiteral("values")).toList()) {
-            const QVariantList l = v.toList();
-            setParam(s, l.value(0).toString(), l.value(1), l.value(2).toString(),
-                     l.value(3).toBool());
+        if (provision.size() > 2) {
+            // ["refresh", path, age]: only when the stored value is older than age seconds.
+            const ParamNode *n = s.device->node(m_store.paths(), path);
+            if (n && n->timestamp != ParamNode::kNoTime &&
+                n->timestamp >= s.now - qint64(provision.value(2).toDouble() * 1000))
+                return true;
         }
-        for (const QVariant &o : r.result.value(QStringLiteral("objects")).toList()) {
-            const QVariantList l = o.toList();
-            s.device->setObject(m_store.paths(), l.value(0).toString(), s.now, l.value(1).toBool());
+        return refresh(s, path, code, message, detail);
+    }
+    if (name == QLatin1String("tag")) {
+        const QString tag = provision.value(1).toString();
+        if (provision.value(2).toBool()) {
+            s.device->hasTags = true;
+            if (!s.device->tags.contains(tag))
+                s.device->tags.append(tag);
+        } else {
+            s.device->tags.removeAll(tag);
         }
         return true;
     }
@@ -418,7 +458,35 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
             s.device->removeSubtree(m_store.paths(), path);
         return true;
     }
-    qCWarning(lcLab) << s.deviceId << "provision" << name << "is not available in the lab";
+    return runScript(s, channel, name, provision.mid(1), code, message, detail);
+}
+
+bool CwmpEngine::refresh(Session &s, const QString &path, QString *code, QString *message,
+                         QVariantMap *detail)
+{
+    if (++s.rpcs > m_config.maxRpcs) {
+        *code = QStringLiteral("too_many_rpcs");
+        *message = QStringLiteral("Too many RPC requests");
+        return false;
+    }
+    const RpcResponse r = m_cpe.rpc(s.deviceId, {QStringLiteral("GetParameterValues"),
+                                                 {{QStringLiteral("names"), QStringList{path}}}});
+    if (r.fault) {
+        *code = QStringLiteral("cwmp.") + r.faultCode;
+        *message = r.faultString;
+        *detail = {{QStringLiteral("faultCode"), r.faultCode},
+                   {QStringLiteral("faultString"), r.faultString},
+                   {QStringLiteral("setParameterValuesFault"), docvalue::null()}};
+        return false;
+    }
+    for (const QVariant &v : r.result.value(QStringLiteral("values")).toList()) {
+        const QVariantList l = v.toList();
+        setParam(s, l.value(0).toString(), l.value(1), l.value(2).toString(), l.value(3).toBool());
+    }
+    for (const QVariant &o : r.result.value(QStringLiteral("objects")).toList()) {
+        const QVariantList l = o.toList();
+        s.device->setObject(m_store.paths(), l.value(0).toString(), s.now, l.value(1).toBool());
+    }
     return true;
 }
 
@@ -542,6 +610,510 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
                                           {QStringLiteral("targetFileName"), targetFileName}})));
     m_store.operations().upsert(op);
     return true;
+}
+
+} // namespace fwd::lab
+
+namespace fwd::lab {
+
+namespace {
+
+QVariant scriptValue(const QVariant &v)
+{
+    // The sandbox sees dates as milliseconds since the epoch.
+    return docvalue::kind(v) == Kind::Date ? QVariant(double(v.toDateTime().toMSecsSinceEpoch()))
+                                           : v;
+}
+
+qint64 timestampFrom(const QVariantMap &timestamps)
+{
+    qint64 t = std::numeric_limits<qint64>::min();
+    for (const char *k : {"value", "path", "writable", "object"}) {
+        const QVariant v = timestamps.value(QLatin1String(k));
+        if (v.isValid() && docvalue::isNumber(v))
+            t = std::max(t, qint64(v.toDouble()));
+    }
+    return t;
+}
+
+QRegularExpression patternFor(const QString &path)
+{
+    QString re = QStringLiteral("^");
+    for (const QString &seg : path.split(u'.')) {
+        if (re.size() > 1)
+            re += QStringLiteral("\\.");
+        re += seg == QLatin1String("*") ? QStringLiteral("[^.]+") : QRegularExpression::escape(seg);
+    }
+    return QRegularExpression(re + u'$');
+}
+
+} // namespace
+
+// declare() and friends for one provision run, over the session's device and CPE.
+class SessionScriptContext final : public ScriptContext
+{
+public:
+    SessionScriptContext(CwmpEngine &engine, CwmpEngine::Session &session, QString channel)
+        : m_engine(engine)
+        , m_s(session)
+        , m_channel(std::move(channel))
+    {}
+
+    QVariantList declare(const QString &path, const QVariantMap &timestamps,
+                         const QVariantMap &values) override
+    {
+        if (failed)
+            return {};
+        if (path.startsWith(QLatin1String("Tags.")))
+            return declareTag(path.mid(5), values);
+        if (path.startsWith(QLatin1String("DeviceID.")))
+            return declareDeviceId(path);
+        if (path.startsWith(QLatin1String("Downloads.")))
+            return declareDownloads(path, timestamps, values);
+        return declareParameter(path, timestamps, values);
+    }
+
+    void clear(const QString &path) override
+    {
+        m_s.device->removeSubtree(m_engine.m_store.paths(), path);
+    }
+    void log(const QString &message) override
+    {
+        qCInfo(lcLab) << m_s.deviceId << "Script:" << message;
+        m_engine.m_scriptLog.append(m_s.deviceId + QStringLiteral(": ") + message);
+        if (m_engine.m_scriptLog.size() > 1000)
+            m_engine.m_scriptLog.removeFirst();
+    }
+    qint64 sessionTime() const override { return m_s.now; }
+    QString deviceId() const override { return m_s.deviceId; }
+
+    // Applies what the run declared: values (SetParameterValues) and downloads. Returns how many
+    // RPCs that took, or -1 on a fault.
+    int apply()
+    {
+        const int before = m_s.rpcs;
+        for (const QVariantList &v : std::as_const(m_values)) {
+            if (!m_engine.runProvision(
+                    m_s, m_channel,
+                    QVariantList{QStringLiteral("value"), v.value(0), v.value(1), v.value(2)},
+                    &code, &message, &detail))
+                return -1;
+        }
+        const PathTable &paths = m_engine.m_store.paths();
+        for (auto it = m_downloads.cbegin(); it != m_downloads.cend(); ++it) {
+            const QString base = QStringLiteral("Downloads.") + QString::number(it.key()) + u'.';
+            if (!m_engine.download(
+                    m_s, m_channel,
+                    m_s.device->parameterValue(paths, base + QStringLiteral("FileType")).toString(),
+                    m_s.device->parameterValue(paths, base + QStringLiteral("FileName")).toString(),
+                    m_s.device->parameterValue(paths, base + QStringLiteral("TargetFileName"))
+                        .toString(),
+                    it.value(), &code, &message, &detail))
+                return -1;
+        }
+        m_values.clear();
+        m_downloads.clear();
+        return m_s.rpcs - before;
+    }
+
+    bool failed = false;
+    QString code;
+    QString message;
+    QVariantMap detail;
+
+private:
+    static QVariantMap match(const QString &path, const QVariant &value, const QString &type,
+                             bool writable)
+    {
+        return {{QStringLiteral("path"), path},
+                {QStringLiteral("value"),
+                 value.isValid() ? QVariant(QVariantList{scriptValue(value), type}) : QVariant()},
+                {QStringLiteral("writable"), writable}};
+    }
+
+    QVariantList declareTag(const QString &tag, const QVariantMap &values)
+    {
+        DeviceRecord &d = *m_s.device;
+        if (values.contains(QStringLiteral("value"))) {
+            QVariant v = values.value(QStringLiteral("value"));
+            if (docvalue::kind(v) == Kind::Array)
+                v = v.toList().value(0);
+            if (v.toBool()) {
+                d.hasTags = true;
+                if (!d.tags.contains(tag))
+                    d.tags.append(tag);
+            } else {
+                d.tags.removeAll(tag);
+            }
+        }
+        if (!d.tags.contains(tag))
+            return {};
+        return {match(QStringLiteral("Tags.") + tag, true, QStringLiteral("xsd:boolean"), true)};
+    }
+
+    QVariantList declareDeviceId(const QString &path)
+    {
+        const DeviceRecord &d = *m_s.device;
+        const QString f = path.mid(9);
+        const QString v = f == QLatin1String("ID")             ? d.id
+                          : f == QLatin1String("OUI")          ? d.oui
+                          : f == QLatin1String("ProductClass") ? d.productClass
+                          : f == QLatin1String("SerialNumber") ? d.serial
+                          : f == QLatin1String("Manufacturer") ? d.manufacturer
+                                                               : QString();
+        if (v.isNull())
+            return {};
+        return {match(path, v, QStringLiteral("xsd:string"), false)};
+    }
+
+    QList<int> instances() const
+    {
+        QList<int> out;
+        const PathTable &paths = m_engine.m_store.paths();
+        for (int i = 1; i < 1000; ++i) {
+            if (!m_s.device->node(paths, QStringLiteral("Downloads.") + QString::number(i)) &&
+                !m_s.device->parameterValue(paths, QStringLiteral("Downloads.%1.FileType").arg(i))
+                     .isValid())
+                break;
+            out.append(i);
+        }
+        return out;
+    }
+
+    QVariantList declareDownloads(const QString &path, const QVariantMap &timestamps,
+                                  const QVariantMap &values)
+    {
+        const PathTable &paths = m_engine.m_store.paths();
+        QString rest = path.mid(10);
+        QList<QPair<QString, QString>> alias;
+        QString selector;
+        if (rest.startsWith(u'[')) {
+            const qsizetype close = rest.indexOf(u']');
+            if (close < 0)
+                return {};
+            for (const QString &kv : rest.mid(1, close - 1).split(u',', Qt::SkipEmptyParts)) {
+                const qsizetype colon = kv.indexOf(u':');
+                QString value = kv.mid(colon + 1);
+                if (value.startsWith(u'"') && value.endsWith(u'"') && value.size() >= 2)
+                    value = value.mid(1, value.size() - 2);
+                alias.append({kv.left(colon), value});
+            }
+            rest = rest.mid(close + 1);
+        } else {
+            const qsizetype dot = rest.indexOf(u'.');
+            selector = dot < 0 ? rest : rest.left(dot);
+            rest = dot < 0 ? QString() : rest.mid(dot);
+        }
+        const QString attribute = rest.startsWith(u'.') ? rest.mid(1) : rest;
+        QList<int> matched;
+        for (int i : instances()) {
+            bool ok = true;
+            if (!alias.isEmpty()) {
+                for (const auto &[k, v] : alias)
+                    ok &=
+                        m_s.device
+                            ->parameterValue(paths, QStringLiteral("Downloads.%1.%2").arg(i).arg(k))
+                            .toString() == v;
+            } else if (selector != QLatin1String("*")) {
+                ok = selector == QString::number(i);
+            }
+            if (ok)
+                matched.append(i);
+        }
+        if (matched.isEmpty() && !alias.isEmpty() &&
+            (timestamps.contains(QStringLiteral("path")) ||
+             values.contains(QStringLiteral("path")))) {
+            const int n = instances().isEmpty() ? 1 : instances().last() + 1;
+            const QString obj = QStringLiteral("Downloads.") + QString::number(n);
+            m_s.device->setObject(m_engine.m_store.paths(), obj, m_s.now, true);
+            const QDateTime epoch = docvalue::fromMs(0);
+            for (const char *f : {"FileType", "FileName", "TargetFileName"}) {
+                QString v;
+                for (const auto &[k, val] : alias) {
+                    if (k == QLatin1String(f))
+                        v = val;
+                }
+                m_engine.setParam(m_s, obj + u'.' + QLatin1String(f), v,
+                                  QStringLiteral("xsd:string"), true);
+            }
+            m_engine.setParam(m_s, obj + QStringLiteral(".Download"), epoch,
+                              QStringLiteral("xsd:dateTime"), true);
+            for (const char *f : {"LastFileType", "LastFileName", "LastTargetFileName"})
+                m_engine.setParam(m_s, obj + u'.' + QLatin1String(f), QString(),
+                                  QStringLiteral("xsd:string"), false);
+            for (const char *f : {"LastDownload", "StartTime", "CompleteTime"})
+                m_engine.setParam(m_s, obj + u'.' + QLatin1String(f), epoch,
+                                  QStringLiteral("xsd:dateTime"), false);
+            matched.append(n);
+        }
+        QVariantList out;
+        for (int i : std::as_const(matched)) {
+            const QString obj = QStringLiteral("Downloads.") + QString::number(i);
+            if (attribute.isEmpty()) {
+                out.append(match(obj, QVariant(), QString(), true));
+                continue;
+            }
+            const QString p = obj + u'.' + attribute;
+            if (values.contains(QStringLiteral("value"))) {
+                QVariant v = values.value(QStringLiteral("value"));
+                if (docvalue::kind(v) == Kind::Array)
+                    v = v.toList().value(0);
+                if (attribute == QLatin1String("Download"))
+                    m_downloads.insert(i, docvalue::isNumber(v)
+                                              ? qint64(v.toDouble())
+                                              : docvalue::parseJsDate(v.toString())
+                                                    .value_or(QDateTime())
+                                                    .toMSecsSinceEpoch());
+                else if (attribute == QLatin1String("FileType") ||
+                         attribute == QLatin1String("FileName") ||
+                         attribute == QLatin1String("TargetFileName"))
+                    m_engine.setParam(m_s, p, v.toString(), QStringLiteral("xsd:string"), true);
+            }
+            const ParamNode *n = m_s.device->node(paths, p);
+            if (n)
+                out.append(match(p, n->value, DeviceRecord::typeName(n->type),
+                                 bool(n->flags & ParamNode::Writable)));
+        }
+        return out;
+    }
+
+    QVariantList collect(const QString &path) const
+    {
+        QVariantList out;
+        const PathTable &paths = m_engine.m_store.paths();
+        if (!path.contains(u'*')) {
+            const ParamNode *n = m_s.device->node(paths, path);
+            if (n && !(n->flags & ParamNode::Object))
+                out.append(match(path, n->value, DeviceRecord::typeName(n->type),
+                                 bool(n->flags & ParamNode::Writable)));
+            return out;
+        }
+        const QRegularExpression re = patternFor(path);
+        for (const ParamNode &n : m_s.device->nodes()) {
+            if (!(n.flags & ParamNode::Object) && re.match(paths.path(n.path)).hasMatch())
+                out.append(match(paths.path(n.path), n.value, DeviceRecord::typeName(n.type),
+                                 bool(n.flags & ParamNode::Writable)));
+        }
+        return out;
+    }
+
+    QVariantList declareParameter(const QString &path, const QVariantMap &timestamps,
+                                  const QVariantMap &values)
+    {
+        QVariantList found = collect(path);
+        const qint64 wanted = timestampFrom(timestamps);
+        if (wanted != std::numeric_limits<qint64>::min()) {
+            bool stale = found.isEmpty();
+            for (const QVariant &f : std::as_const(found)) {
+                const ParamNode *n = m_s.device->node(
+                    m_engine.m_store.paths(), f.toMap().value(QStringLiteral("path")).toString());
+                stale |= !n || n->timestamp < wanted;
+            }
+            if (stale) {
+                const qsizetype star = path.indexOf(QLatin1String(".*"));
+                const QString fetch = star < 0 ? path : path.left(star + 1);
+                QString c, m;
+                QVariantMap d;
+                if (!m_engine.refresh(m_s, fetch, &c, &m, &d) && c != QLatin1String("cwmp.9005")) {
+                    failed = true;
+                    code = c;
+                    message = m;
+                    detail = d;
+                    return {};
+                }
+                found = collect(path);
+            }
+        }
+        if (values.contains(QStringLiteral("value"))) {
+            QVariant v = values.value(QStringLiteral("value"));
+            QString type;
+            if (docvalue::kind(v) == Kind::Array) {
+                type = v.toList().value(1).toString();
+                v = v.toList().value(0);
+            }
+            for (const QVariant &f : std::as_const(found)) {
+                const QVariantMap fm = f.toMap();
+                const QVariantList cur = fm.value(QStringLiteral("value")).toList();
+                if (!docvalue::equals(cur.value(0), v))
+                    m_values.append(QVariantList{fm.value(QStringLiteral("path")), v,
+                                                 type.isEmpty() ? cur.value(1).toString() : type});
+            }
+        }
+        return found;
+    }
+
+    CwmpEngine &m_engine;
+    CwmpEngine::Session &m_s;
+    QString m_channel;
+    QList<QVariantList> m_values;
+    QMap<int, qint64> m_downloads;
+};
+
+bool CwmpEngine::runScript(Session &s, const QString &channel, const QString &name,
+                           const QVariantList &args, QString *code, QString *message,
+                           QVariantMap *detail)
+{
+    const QVariantMap *provision = m_store.provisions().find(name);
+    if (!provision) {
+        qCWarning(lcLab) << s.deviceId << "no provision named" << name;
+        return true;
+    }
+    const QString script = provision->value(QStringLiteral("script")).toString();
+    // GenieACS runs a script again until it declares nothing new (bounded here).
+    for (int run = 0; run < 8; ++run) {
+        SessionScriptContext context(*this, s, channel);
+        const ScriptHost::Result r = m_scripts->run(name, script, args, context);
+        if (!r.ok) {
+            *code = QStringLiteral("script.") + r.errorName;
+            *message = r.errorMessage;
+            *detail = {{QStringLiteral("name"), r.errorName},
+                       {QStringLiteral("message"), r.errorMessage},
+                       {QStringLiteral("stack"), r.stack}};
+            return false;
+        }
+        if (context.failed) {
+            *code = context.code;
+            *message = context.message;
+            *detail = context.detail;
+            return false;
+        }
+        const int rpcs = context.apply();
+        if (rpcs < 0) {
+            *code = context.code;
+            *message = context.message;
+            *detail = context.detail;
+            return false;
+        }
+        if (rpcs == 0)
+            return true;
+    }
+    *code = QStringLiteral("too_many_commits");
+    *message = QStringLiteral("Too many commit iterations");
+    return false;
+}
+
+bool CwmpEngine::presetsBroken() const
+{
+    bool broken = false;
+    m_store.collection(QStringLiteral("presets"))->forEach([&](const QVariantMap &p) {
+        if (docvalue::kind(p.value(QStringLiteral("configurations"))) != Kind::Array)
+            broken = true;
+        const QString pre = p.value(QStringLiteral("precondition")).toString();
+        if (!pre.isEmpty() && !Expression::parse(pre, nullptr)) {
+            QString e;
+            if (docvalue::kind(docvalue::parseJson(pre.toUtf8(), &e)) != Kind::Object)
+                broken = true; // JSON.parse throws inside the cache refresh
+        }
+    });
+    return broken;
+}
+
+void CwmpEngine::runPresets(Session &s, const QSet<QString> &blocked)
+{
+    QList<QVariantMap> presets;
+    m_store.presets().forEach([&](const QVariantMap &p) { presets.append(p); });
+    std::stable_sort(presets.begin(), presets.end(),
+                     [](const QVariantMap &a, const QVariantMap &b) {
+                         const double wa = a.value(QStringLiteral("weight")).toDouble();
+                         const double wb = b.value(QStringLiteral("weight")).toDouble();
+                         if (wa != wb)
+                             return wa < wb;
+                         return a.value(QStringLiteral("_id")).toString() <
+                                b.value(QStringLiteral("_id")).toString();
+                     });
+    const PathTable &paths = m_store.paths();
+    const DeviceRecord &d = *s.device;
+    auto resolve = [&](const QString &name) -> QVariant {
+        if (name.startsWith(QLatin1String("Tags.")))
+            return d.tags.contains(name.mid(5)) ? QVariant(true) : QVariant();
+        if (name == QLatin1String("DeviceID.ID"))
+            return d.id;
+        if (name == QLatin1String("DeviceID.OUI"))
+            return d.oui;
+        if (name == QLatin1String("DeviceID.ProductClass"))
+            return d.productClass;
+        if (name == QLatin1String("DeviceID.SerialNumber"))
+            return d.serial;
+        if (name == QLatin1String("DeviceID.Manufacturer"))
+            return d.manufacturer;
+        auto ms = [](qint64 t) {
+            return t == DeviceRecord::kAbsent ? QVariant() : QVariant(double(t));
+        };
+        if (name == QLatin1String("Events.Inform"))
+            return ms(d.lastInform);
+        if (name == QLatin1String("Events.Registered"))
+            return ms(d.registered);
+        if (name == QLatin1String("Events.1_BOOT"))
+            return ms(d.lastBoot);
+        if (name == QLatin1String("Events.0_BOOTSTRAP"))
+            return ms(d.lastBootstrap);
+        const QVariant v = d.parameterValue(paths, name);
+        return scriptValue(v);
+    };
+    QStringList order;
+    QHash<QString, QVariantList> byChannel;
+    for (const QVariantMap &p : std::as_const(presets)) {
+        const QString channel = p.value(QStringLiteral("channel")).toString().isEmpty()
+                                    ? QStringLiteral("default")
+                                    : p.value(QStringLiteral("channel")).toString();
+        if (blocked.contains(channel))
+            continue;
+        // events: every entry must hold (true = present in this session, false = absent).
+        const QVariant events = p.value(QStringLiteral("events"));
+        bool ok = true;
+        if (docvalue::kind(events) == Kind::Object) {
+            const QVariantMap em = events.toMap();
+            for (auto it = em.cbegin(); it != em.cend() && ok; ++it)
+                ok = s.events.contains(it.key()) == truthyValue(it.value());
+        } else if (docvalue::kind(events) == Kind::String && !events.toString().isEmpty()) {
+            ok = false; // Object.entries("...") requires events named "0", "1", ...
+        }
+        if (!ok)
+            continue;
+        const QString schedule = p.value(QStringLiteral("schedule")).toString();
+        if (!schedule.trimmed().isEmpty() && !PresetSchedule::parse(schedule).isActive(s.now))
+            continue;
+        const QString pre = p.value(QStringLiteral("precondition")).toString();
+        if (!pre.isEmpty()) {
+            if (const auto x = Expression::parse(pre, nullptr)) {
+                if (!x->holds(resolve, s.now))
+                    continue;
+            } else {
+                QString e;
+                const auto expanded =
+                    Query::expandDeviceQuery(docvalue::parseJson(pre.toUtf8(), &e).toMap(), &e);
+                const auto q = expanded ? Query::compile(*expanded, &e) : std::nullopt;
+                if (!q || !q->matches(DeviceView(d, paths)))
+                    continue;
+            }
+        }
+        if (!order.contains(channel))
+            order.append(channel);
+        QVariantList &list = byChannel[channel];
+        for (const QVariant &cv : p.value(QStringLiteral("configurations")).toList()) {
+            const QVariantMap c = cv.toMap();
+            const QString type = c.value(QStringLiteral("type")).toString();
+            if (type == QLatin1String("provision")) {
+                QVariantList prov{c.value(QStringLiteral("name"))};
+                prov.append(c.value(QStringLiteral("args")).toList());
+                list.append(QVariant(prov));
+            } else if (type == QLatin1String("value")) {
+                list.append(
+                    QVariant(QVariantList{QStringLiteral("value"), c.value(QStringLiteral("name")),
+                                          c.value(QStringLiteral("value"))}));
+            } else if (type == QLatin1String("age")) {
+                list.append(QVariant(QVariantList{QStringLiteral("refresh"),
+                                                  c.value(QStringLiteral("name")),
+                                                  c.value(QStringLiteral("age")).toDouble()}));
+            } else if (type == QLatin1String("add_tag") || type == QLatin1String("delete_tag")) {
+                list.append(
+                    QVariant(QVariantList{QStringLiteral("tag"), c.value(QStringLiteral("tag")),
+                                          type == QLatin1String("add_tag")}));
+            }
+        }
+    }
+    for (const QString &channel : std::as_const(order))
+        runProvisions(s, channel, byChannel.value(channel), QVariant());
 }
 
 } // namespace fwd::lab

@@ -1,17 +1,20 @@
 #pragma once
 
 #include <QHash>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 #include <QVariant>
 #include <QVariantList>
 
+#include <memory>
 #include <optional>
 
 namespace fwd::lab {
 
 class LabStore;
 class DeviceRecord;
+class ScriptHost;
 
 // One CWMP RPC from the ACS to a CPE, and the CPE's answer (the SOAP layer is not simulated).
 struct RpcRequest
@@ -67,8 +70,10 @@ struct Inform
 
 // GenieACS's CWMP side (lib/cwmp.ts, lib/session.ts) for the lab's in-process sessions: device
 // registration and lifecycle fields, TransferComplete and the operations collection, the
-// Downloads virtual tree, due tasks run one by one on channel task_<id>, faults with
-// RETRY_DELAY x 2^retries automatic retries (no cap), and the 255-RPC limit.
+// Downloads virtual tree, due tasks run one by one on channel task_<id>, then the presets that
+// match (events, precondition, schedule) by weight, each channel's provisions (built-in ones and
+// scripts run in QJSEngine), faults with RETRY_DELAY x 2^retries automatic retries (no cap), and
+// the 255-RPC limit. A preset without a usable configurations list breaks every session (N3).
 class CwmpEngine final
 {
 public:
@@ -81,17 +86,28 @@ public:
     };
 
     CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config);
+    ~CwmpEngine();
     void setConfig(const Config &config) { m_config = config; }
     const Config &config() const { return m_config; }
 
-    // One whole session opened by this Inform. Returns the device id.
+    // One whole session opened by this Inform. Returns the device id, or an empty string when the
+    // session broke before it started (a preset GenieACS cannot load, N3).
     QString runSession(const Inform &inform);
+    // Messages that provision scripts passed to log() (most recent last, bounded).
+    const QStringList &scriptLog() const { return m_scriptLog; }
 
     // GenieACS's encodeURI() for the Download URL.
     static QString encodeUri(const QString &s);
 
 private:
     struct Session;
+    friend class SessionScriptContext;
+    bool presetsBroken() const;
+    void runPresets(Session &s, const QSet<QString> &blocked);
+    bool runScript(Session &s, const QString &channel, const QString &name,
+                   const QVariantList &args, QString *code, QString *message, QVariantMap *detail);
+    bool refresh(Session &s, const QString &path, QString *code, QString *message,
+                 QVariantMap *detail);
     void transferComplete(Session &s, const TransferCompleteReport &tc);
     void expireOperations(Session &s);
     bool runProvisions(Session &s, const QString &channel, const QVariantList &provisions,
@@ -110,6 +126,8 @@ private:
     LabStore &m_store;
     CpeEndpoint &m_cpe;
     Config m_config;
+    std::unique_ptr<ScriptHost> m_scripts;
+    QStringList m_scriptLog;
 };
 
 } // namespace fwd::lab

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <QHash>
+#include <QJSEngine>
+#include <QJSValue>
+#include <QObject>
+#include <QVariant>
+
+namespace fwd::lab {
+
+// What a provision script reaches through declare(), clear() and log() during one session.
+class ScriptContext
+{
+public:
+    virtual ~ScriptContext() = default;
+    // The parameters matching a path after the declaration, each as
+    // {path, value: [value, type] (dates as ms), writable}.
+    virtual QVariantList declare(const QString &path, const QVariantMap &timestamps,
+                                 const QVariantMap &values) = 0;
+    virtual void clear(const QString &path) = 0;
+    virtual void log(const QString &message) = 0;
+    virtual qint64 sessionTime() const = 0;
+    virtual QString deviceId() const = 0;
+};
+
+// Runs GenieACS provision scripts in QJSEngine with GenieACS's sandbox: declare(path,
+// timestamps, values), clear(), commit(), log(), args, and Date.now() = the session time
+// (Date.now(interval[, variance]) = start of the current interval, with the per-device offset of
+// lib/scheduling.ts). ext() is not available in the lab and throws.
+class ScriptHost final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ScriptHost)
+
+public:
+    explicit ScriptHost(QObject *parent = nullptr);
+    ~ScriptHost() override;
+
+    struct Result
+    {
+        bool ok = true;
+        QString errorName; // "Error", "TypeError", ...
+        QString errorMessage;
+        QString stack;
+    };
+    Result run(const QString &name, const QString &script, const QVariantList &args,
+               ScriptContext &context);
+
+    Q_INVOKABLE QVariantList declare(const QString &path, const QVariant &timestamps,
+                                     const QVariant &values);
+    Q_INVOKABLE void clear(const QString &path);
+    Q_INVOKABLE void log(const QString &message);
+    Q_INVOKABLE double now() const;
+    Q_INVOKABLE double interval(double intervalMs, double variance) const;
+
+private:
+    QJSEngine m_engine;
+    QHash<QString, QJSValue> m_compiled;
+    ScriptContext *m_context = nullptr;
+};
+
+} // namespace fwd::lab

@@ -1,0 +1,456 @@
+#include "core/clock.h"
+#include "firmware/npkinfo.h"
+#include "firmware/npkwriter.h"
+#include "firmware/upgradedescriptor.h"
+#include "lab/cronschedule.h"
+#include "lab/docvalue.h"
+#include "lab/expression.h"
+#include "lab/fleet.h"
+#include "lab/labfileserver.h"
+#include "lab/labstore.h"
+#include "lab/nbiserver.h"
+#include "rawhttp.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace fwd::lab;
+using fwd::lab::test::RawHttpClient;
+using fwd::lab::test::RawResponse;
+
+namespace {
+
+qint64 at(const char *iso)
+{
+    return docvalue::parseJsDate(QLatin1String(iso))->toMSecsSinceEpoch();
+}
+
+QByteArray enc(const QString &s)
+{
+    return s.toUtf8().toPercentEncoding();
+}
+
+// GENIEACS.md §6 "To trigger once", for MikroTik's TR-181 model and its descriptor.
+const char *kOnceScript = R"JS(
+const sw = declare("Device.DeviceInfo.SoftwareVersion", {value: 1});
+log("version " + sw.value[0] + " wanted " + args[1]);
+if (sw.size && sw.value[0] !== args[1]) {
+  const d = "Downloads.[FileType:1 Firmware Upgrade Image]";
+  declare(d, {path: 1}, {path: 1});
+  declare(d + ".FileName", {value: 1}, {value: args[0]});
+  declare(d + ".Download", {value: 1}, {value: Date.parse("2024-06-01T00:00:00Z")});
+}
+)JS";
+
+} // namespace
+
+// Presets (events, the 1.2 precondition language, "<seconds> <cron>" schedules in UTC with the
+// five-field quirk, channels and weights) and provisions run in QJSEngine (declare, args, log,
+// Date.now() = session time, the Downloads tree), GENIEACS.md §6 and N3, N7.
+class TestPresets final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cron_data();
+    void cron();
+    void precondition_data();
+    void precondition();
+    void init();
+    void cleanup();
+    void presetEvents_data();
+    void presetEvents();
+    void presetSchedule_data();
+    void presetSchedule();
+    void provisionTaskSeesTagsArgsAndSessionTime();
+    void scriptErrorFaultsPresetChannelOnly();
+    void onceOnlyDownloadProvision();
+    void presetWithoutConfigurationsBreaksSessions();
+
+private:
+    void putPreset(const QByteArray &name, const QByteArray &json);
+    RawResponse cr(const QString &deviceId, const QByteArray &body = {});
+    QStringList tags(const QString &deviceId);
+
+    std::unique_ptr<fwd::ManualClock> m_clock;
+    std::unique_ptr<LabStore> m_store;
+    std::unique_ptr<NbiServer> m_nbi;
+    std::unique_ptr<LabFileServer> m_fs;
+    std::unique_ptr<Fleet> m_fleet;
+    QString m_mt; // a MikroTik router's id
+    int m_mtIndex = -1;
+};
+
+void TestPresets::cron_data()
+{
+    QTest::addColumn<QString>("schedule");
+    QTest::addColumn<QString>("now");
+    QTest::addColumn<bool>("active");
+    QTest::newRow("6 fields, inside")
+        << QStringLiteral("3600 0 0 2 * * *") << QStringLiteral("2026-12-01T02:30:00Z") << true;
+    QTest::newRow("6 fields, start second")
+        << QStringLiteral("3600 0 0 2 * * *") << QStringLiteral("2026-12-01T02:00:00Z") << true;
+    QTest::newRow("6 fields, after the hour")
+        << QStringLiteral("3600 0 0 2 * * *") << QStringLiteral("2026-12-01T03:00:30Z") << false;
+    QTest::newRow("6 fields, before")
+        << QStringLiteral("3600 0 0 2 * * *") << QStringLiteral("2026-12-01T01:59:59Z") << false;
+    QTest::newRow("N7 5 fields: window starts at 02:00:59")
+        << QStringLiteral("3600 0 2 * * *") << QStringLiteral("2026-12-01T03:00:30Z") << true;
+    QTest::newRow("N7 5 fields: ends at 03:00:59")
+        << QStringLiteral("3600 0 2 * * *") << QStringLiteral("2026-12-01T03:01:00Z") << false;
+    QTest::newRow("hour list, weekdays, Tuesday") << QStringLiteral("3600 0 0 2,3,4 * * 1-5")
+                                                  << QStringLiteral("2026-12-01T04:59:00Z") << true;
+    QTest::newRow("hour list, weekdays, Sunday") << QStringLiteral("3600 0 0 2,3,4 * * 1-5")
+                                                 << QStringLiteral("2026-12-06T03:00:00Z") << false;
+    QTest::newRow("UTC, not local time (T078)")
+        << QStringLiteral("3600 0 0 6 * * *") << QStringLiteral("2026-12-01T06:45:00Z") << true;
+    QTest::newRow("invalid cron: the window is ignored")
+        << QStringLiteral("3600 0 0 25 * * *") << QStringLiteral("2026-12-01T12:00:00Z") << true;
+    QTest::newRow("step minutes") << QStringLiteral("60 0 */15 * * * *")
+                                  << QStringLiteral("2026-12-01T10:45:30Z") << true;
+    QTest::newRow("step minutes, outside")
+        << QStringLiteral("60 0 */15 * * * *") << QStringLiteral("2026-12-01T10:46:30Z") << false;
+    QTest::newRow("Sunday as 7") << QStringLiteral("86400 0 0 0 * * 7")
+                                 << QStringLiteral("2026-12-06T12:00:00Z") << true;
+}
+
+void TestPresets::cron()
+{
+    QFETCH(QString, schedule);
+    QFETCH(QString, now);
+    QFETCH(bool, active);
+    QCOMPARE(
+        PresetSchedule::parse(schedule).isActive(docvalue::parseJsDate(now)->toMSecsSinceEpoch()),
+        active);
+}
+
+void TestPresets::precondition_data()
+{
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<bool>("holds");
+    QTest::newRow("tag present") << QStringLiteral("Tags.wave1 IS NOT NULL") << true;
+    QTest::newRow("tag absent") << QStringLiteral("Tags.done IS NOT NULL") << false;
+    QTest::newRow("tag IS NULL") << QStringLiteral("Tags.done IS NULL") << true;
+    QTest::newRow("product class")
+        << QStringLiteral("DeviceID.ProductClass = \"hAP ac lite\"") << true;
+    QTest::newRow("doc example")
+        << QStringLiteral("DeviceID.ProductClass = \"HG8245\" AND Tags.wave1 IS NOT NULL") << false;
+    QTest::newRow("version <>") << QStringLiteral("Device.DeviceInfo.SoftwareVersion <> '7.13'")
+                                << true;
+    QTest::newRow("LIKE") << QStringLiteral("Device.DeviceInfo.SoftwareVersion LIKE \"6.%\"")
+                          << true;
+    QTest::newRow("NOT LIKE") << QStringLiteral(
+                                     "Device.DeviceInfo.SoftwareVersion NOT LIKE \"6.4_.18\"")
+                              << false;
+    QTest::newRow("null makes AND null")
+        << QStringLiteral("Tags.wave1 AND Device.Nope = 1") << false;
+    QTest::newRow("OR with null") << QStringLiteral("Device.Nope = 1 OR Tags.wave1") << true;
+    QTest::newRow("NOT null is null") << QStringLiteral("NOT Device.Nope = 1") << false;
+    QTest::newRow("NOW() arithmetic") << QStringLiteral("Events.Inform > NOW() - 600000") << true;
+    QTest::newRow("number from a string")
+        << QStringLiteral("Device.ManagementServer.PeriodicInformInterval >= 300") << true;
+    QTest::newRow("parentheses and OR")
+        << QStringLiteral("(DeviceID.OUI = \"E48D8C\" OR DeviceID.OUI = \"x\") AND NOT Tags.done")
+        << false;
+    QTest::newRow("UPPER") << QStringLiteral("UPPER(DeviceID.ProductClass) = \"HAP AC LITE\"")
+                           << true;
+}
+
+void TestPresets::precondition()
+{
+    QFETCH(QString, expression);
+    QFETCH(bool, holds);
+    QString error;
+    const auto x = Expression::parse(expression, &error);
+    QVERIFY2(x.has_value(), qPrintable(error));
+    const qint64 now = at("2026-12-01T06:30:00Z");
+    const auto resolve = [&](const QString &name) -> QVariant {
+        if (name == QLatin1String("Tags.wave1"))
+            return true;
+        if (name == QLatin1String("DeviceID.ProductClass"))
+            return QStringLiteral("hAP ac lite");
+        if (name == QLatin1String("DeviceID.OUI"))
+            return QStringLiteral("E48D8C");
+        if (name == QLatin1String("Device.DeviceInfo.SoftwareVersion"))
+            return QStringLiteral("6.49.18");
+        if (name == QLatin1String("Device.ManagementServer.PeriodicInformInterval"))
+            return QStringLiteral("300");
+        if (name == QLatin1String("Events.Inform"))
+            return double(now - 1000);
+        return {};
+    };
+    QCOMPARE(x->holds(resolve, now), holds);
+    QVERIFY(!Expression::parse(QStringLiteral("Tags.x IS"), &error).has_value());
+    QVERIFY(!Expression::parse(QStringLiteral("(a = 1"), &error).has_value());
+}
+
+void TestPresets::init()
+{
+    m_clock =
+        std::make_unique<fwd::ManualClock>(QDateTime(QDate(2026, 12, 1), QTime(6, 30), Qt::UTC));
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options o;
+    o.sessionPollMs = 20;
+    o.deviceOnlineThresholdMs = 300;
+    m_nbi = std::make_unique<NbiServer>(*m_store, o);
+    QVERIFY(m_nbi->listen());
+    m_fs = std::make_unique<LabFileServer>(*m_store);
+    QVERIFY(m_fs->listen());
+    QString error;
+    QFile f(QString::fromLocal8Bit(qgetenv("FWD_TEST_DATA")) +
+            QStringLiteral("/profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    Fleet::Options fo;
+    fo.devices = 6;
+    fo.seed = 7;
+    fo.tickMs = 3600 * 1000;
+    fo.engine.fsUrlPrefix = m_fs->urlPrefix();
+    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock,
+                                      *FleetProfile::fromJson(f.readAll(), &error), fo);
+    m_nbi->setConnectionRequester(m_fleet.get());
+    m_fleet->start();
+    for (int i = 0; i < m_fleet->size(); ++i) {
+        if (m_fleet->profile().vendors.at(m_fleet->cpe(i).vendor).mikrotik) {
+            m_mtIndex = i;
+            m_mt = m_fleet->deviceId(i);
+            break;
+        }
+    }
+    QVERIFY(m_mtIndex >= 0);
+}
+
+void TestPresets::cleanup()
+{
+    m_nbi.reset();
+    m_fleet.reset();
+    m_fs.reset();
+    m_store.reset();
+}
+
+void TestPresets::putPreset(const QByteArray &name, const QByteArray &json)
+{
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/presets/" + name, json).status, 200);
+}
+
+RawResponse TestPresets::cr(const QString &deviceId, const QByteArray &body)
+{
+    RawHttpClient c(m_nbi->port());
+    return c.request("POST", "/devices/" + enc(deviceId) + "/tasks?connection_request", body);
+}
+
+QStringList TestPresets::tags(const QString &deviceId)
+{
+    return m_store->device(deviceId)->tags;
+}
+
+void TestPresets::presetEvents_data()
+{
+    QTest::addColumn<QByteArray>("events");
+    QTest::addColumn<quint16>("sessionEvents");
+    QTest::addColumn<bool>("fires");
+    QTest::newRow("empty = any session")
+        << QByteArray("{}") << quint16(SimulatedCpe::Periodic) << true;
+    QTest::newRow("T077 CR true, PERIODIC false, on CR")
+        << QByteArray(R"({"6 CONNECTION REQUEST":true,"2 PERIODIC":false})")
+        << quint16(SimulatedCpe::ConnectionRequest) << true;
+    QTest::newRow("T077 on periodic")
+        << QByteArray(R"({"6 CONNECTION REQUEST":true,"2 PERIODIC":false})")
+        << quint16(SimulatedCpe::Periodic) << false;
+    QTest::newRow("1 BOOT on boot")
+        << QByteArray(R"({"1 BOOT":true})") << quint16(SimulatedCpe::Boot) << true;
+    QTest::newRow("1 BOOT on periodic")
+        << QByteArray(R"({"1 BOOT":true})") << quint16(SimulatedCpe::Periodic) << false;
+    QTest::newRow("both must hold") << QByteArray(R"({"1 BOOT":true,"M Download":true})")
+                                    << quint16(SimulatedCpe::Boot) << false;
+    QTest::newRow("absent event required")
+        << QByteArray(R"({"0 BOOTSTRAP":false})") << quint16(SimulatedCpe::Boot) << true;
+    QTest::newRow("UI-style string events never match")
+        << QByteArray(R"("2 PERIODIC")") << quint16(SimulatedCpe::Periodic) << false;
+}
+
+void TestPresets::presetEvents()
+{
+    QFETCH(QByteArray, events);
+    QFETCH(quint16, sessionEvents);
+    QFETCH(bool, fires);
+    putPreset("ev",
+              R"({"weight":0,"channel":"lab","events":)" + events +
+                  R"(,"precondition":"","configurations":[{"type":"add_tag","tag":"fired"}]})");
+    m_fleet->informNow(m_mtIndex, sessionEvents);
+    QCOMPARE(tags(m_mt).contains(QStringLiteral("fired")), fires);
+}
+
+void TestPresets::presetSchedule_data()
+{
+    QTest::addColumn<QByteArray>("schedule");
+    QTest::addColumn<bool>("fires");
+    QTest::newRow("T078 window open (06:00 UTC + 3600 s)")
+        << QByteArray("3600 0 0 6 * * *") << true;
+    QTest::newRow("window three hours earlier") << QByteArray("3600 0 0 3 * * *") << false;
+    QTest::newRow("N7 five fields 0 6 * * *: 06:00:59 + 3600")
+        << QByteArray("3600 0 6 * * *") << true;
+}
+
+void TestPresets::presetSchedule()
+{
+    QFETCH(QByteArray, schedule);
+    QFETCH(bool, fires);
+    putPreset(
+        "lab-sched",
+        R"({"weight":10,"channel":"lab-sched","events":{},"precondition":"DeviceID.SerialNumber = \")" +
+            m_fleet->cpe(m_mtIndex).serial.toUtf8() + R"(\"","schedule":")" + schedule +
+            R"(","configurations":[{"type":"add_tag","tag":"sched_on"}]})");
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(tags(m_mt).contains(QStringLiteral("sched_on")), fires);
+    // Another router does not match the precondition.
+    const int other = m_mtIndex == 0 ? 1 : 0;
+    m_fleet->informNow(other, SimulatedCpe::Periodic);
+    QVERIFY(!tags(m_fleet->deviceId(other)).contains(QStringLiteral("sched_on")));
+}
+
+void TestPresets::provisionTaskSeesTagsArgsAndSessionTime()
+{
+    RawHttpClient c(m_nbi->port());
+    const QByteArray script =
+        "const t = declare(\"Tags.wave1\", {value: 1});\n"
+        "const v = t.size ? t.value[0] : \"absent\";\n"
+        "declare(\"Tags.seen_wave1_\" + (typeof v) + \"_\" + String(v), null, {value: true});\n"
+        "if (args.length) declare(\"Tags.arg_\" + String(args[0]), null, {value: true});\n"
+        "log(\"lab-tagcheck: Tags.wave1 = \" + JSON.stringify(v) + \" args=\" + "
+        "JSON.stringify(args) + \" Date.now()=\" + new "
+        "Date(Date.now()).toISOString());\n";
+    QCOMPARE(c.request("PUT", "/provisions/lab-tagcheck", script).status, 200); // T074
+    QCOMPARE(c.request("POST", "/devices/" + enc(m_mt) + "/tags/wave1").status, 200);
+    m_clock->advance(12345);
+    const RawResponse r =
+        cr(m_mt, R"({"name":"provisions","provisions":[["lab-tagcheck","hello"]]})"); // T020
+    QCOMPARE(r.status, 200);
+    QVERIFY(tags(m_mt).contains(QStringLiteral("seen_wave1_boolean_true")));
+    QVERIFY(tags(m_mt).contains(QStringLiteral("arg_hello")));
+    QVERIFY(m_fleet->engine().scriptLog().last().contains(
+        QLatin1String("Tags.wave1 = true args=[\"hello\"] Date.now()=2026-12-01T06:30:12.345Z")));
+}
+
+void TestPresets::scriptErrorFaultsPresetChannelOnly()
+{
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-throw", "throw new Error(\"lab boom\");").status,
+             200);
+    putPreset(
+        "a-throw",
+        R"({"weight":0,"channel":"fw-upgrade","events":{},"configurations":[{"type":"provision","name":"lab-throw"}]})");
+    putPreset(
+        "b-same",
+        R"({"weight":1,"channel":"fw-upgrade","events":{},"configurations":[{"type":"add_tag","tag":"same_channel"}]})");
+    putPreset(
+        "c-other",
+        R"({"weight":2,"channel":"other","events":{},"configurations":[{"type":"add_tag","tag":"other_channel"}]})");
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    // T063: script.Error on the preset's channel, detail {name, message, stack}.
+    const QVariantMap *f = m_store->faults().find(m_mt + QStringLiteral(":fw-upgrade"));
+    QVERIFY(f);
+    QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("script.Error"));
+    QCOMPARE(f->value(QStringLiteral("message")).toString(), QStringLiteral("lab boom"));
+    QCOMPARE(f->value(QStringLiteral("detail")).toMap().value(QStringLiteral("name")).toString(),
+             QStringLiteral("Error"));
+    QVERIFY(f->value(QStringLiteral("detail")).toMap().contains(QStringLiteral("stack")));
+    QVERIFY(tags(m_mt).contains(QStringLiteral("other_channel")));
+    // Next session, before the retry is due: the faulted channel's presets do not run (4.4).
+    m_clock->advance(60 * 1000);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QVERIFY(!tags(m_mt).contains(QStringLiteral("same_channel")));
+    // After RETRY_DELAY the channel runs again and faults again with retries 1.
+    m_clock->advance(300 * 1000);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_store->faults()
+                 .find(m_mt + QStringLiteral(":fw-upgrade"))
+                 ->value(QStringLiteral("retries"))
+                 .toInt(),
+             1);
+    // DELETE /faults lifts the block.
+    QCOMPARE(c.request("DELETE", "/presets/a-throw").status, 200);
+    QCOMPARE(c.request("DELETE", "/faults/" + enc(m_mt) + ":fw-upgrade").status, 200);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QVERIFY(tags(m_mt).contains(QStringLiteral("same_channel")));
+}
+
+void TestPresets::onceOnlyDownloadProvision()
+{
+    RawHttpClient c(m_nbi->port());
+    const QString arch = m_fleet->profile()
+                             .vendors.at(m_fleet->cpe(m_mtIndex).vendor)
+                             .architectures.at(m_fleet->cpe(m_mtIndex).arch);
+    QStringList links;
+    for (const char *pkg : {"system", "tr069-client"}) {
+        fwd::firmware::NpkPackageSpec spec;
+        spec.name = QLatin1String(pkg);
+        spec.version = *fwd::firmware::RouterOsVersion::fromString(QStringLiteral("7.16"));
+        spec.npkArchitecture = fwd::firmware::npkArchitectureFromRouterOs(arch);
+        spec.dependsOnSystem = spec.name != QLatin1String("system");
+        const QString name = spec.name + QStringLiteral("-7.16-") + arch + QStringLiteral(".npk");
+        QCOMPARE(
+            c.request("PUT", "/files/" + enc(name), fwd::firmware::NpkWriter::build(spec)).status,
+            201);
+        links << m_fs->urlPrefix() + name;
+    }
+    fwd::firmware::UpgradeDescriptor d;
+    for (const QString &l : std::as_const(links))
+        d.links << QUrl(l);
+    QCOMPARE(c.request("PUT", "/files/upgrade.xml", d.toXml(),
+                       {{"fileType", "1 Firmware Upgrade Image"}})
+                 .status,
+             201);
+    QCOMPARE(c.request("PUT", "/provisions/fw-once", kOnceScript).status, 200);
+    putPreset(
+        "fw-once",
+        R"({"weight":0,"channel":"fw","events":{},"precondition":"Tags.wave1 IS NOT NULL",)"
+        R"("configurations":[{"type":"provision","name":"fw-once","args":["upgrade.xml","7.16"]}]})");
+    QCOMPARE(c.request("POST", "/devices/" + enc(m_mt) + "/tags/wave1").status, 200);
+
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_store->operations().size(), 1); // one Download RPC
+    // Another session before the transfer: the declaration is satisfied (Download = session time).
+    m_clock->advance(1000);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::ConnectionRequest);
+    QCOMPARE(m_store->operations().size(), 1);
+    m_clock->advance(5000);
+    m_fleet->processDue();
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(1).toInt(), 0);
+    m_clock->advance(60 * 1000);
+    m_fleet->processDue(); // reboot: 1 BOOT, M Download, 7 TRANSFER COMPLETE, version 7.16
+    QCOMPARE(m_fleet->cpe(m_mtIndex).version, QStringLiteral("7.16"));
+    QCOMPARE(m_store->operations().size(), 0);
+    // From now on the version gate holds: no further Download, ever.
+    for (int i = 0; i < 3; ++i) {
+        m_clock->advance(3600 * 1000);
+        m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    }
+    QCOMPARE(m_store->operations().size(), 0);
+    QCOMPARE(finished.size(), 1);
+    QVERIFY(m_store->faults().size() == 0);
+    const QStringList log = m_fleet->engine().scriptLog();
+    QVERIFY(log.last().endsWith(QLatin1String("version 7.16 wanted 7.16")));
+}
+
+void TestPresets::presetWithoutConfigurationsBreaksSessions()
+{
+    // T081 + N3: stored with 200, then every CWMP session dies; the NBI's task + CR answers 202.
+    putPreset(
+        "lab-uiformat",
+        R"({"weight":0,"channel":"default","events":"6 CONNECTION REQUEST","precondition":"","provision":"x","provisionArgs":"\"x\""})");
+    const RawResponse r =
+        cr(m_mt, R"({"name":"getParameterValues","parameterNames":["Device.DeviceInfo.UpTime"]})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task queued but not processed"));
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("DELETE", "/presets/lab-uiformat").status, 200); // T082 restores sessions
+    const RawResponse again = cr(m_mt);
+    QCOMPARE(again.status, 200);
+    QTRY_COMPARE(m_store->tasks().size(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestPresets)
+#include "tst_presets.moc"
