@@ -22,6 +22,43 @@ QString excerpt(const QByteArray &body)
     return text;
 }
 
+// A request body that can be read once only. Qt 6.4's HTTP layer silently re-sends a request
+// whose connection closed before a status line arrived (any method); GenieACS >= 1.2.10 closes
+// the connection of a request that crashed its NBI worker, so a re-send would crash the worker
+// again. With an unbuffered body that cannot be reset, Qt fails with ContentReSendError
+// instead, and the job decides (it never repeats such a request).
+class OneShotBody final : public QIODevice
+{
+public:
+    explicit OneShotBody(QByteArray data)
+        : m_data(std::move(data))
+    {
+        open(QIODevice::ReadOnly);
+    }
+    bool isSequential() const override { return true; }
+    qint64 bytesAvailable() const override
+    {
+        return m_data.size() - m_pos + QIODevice::bytesAvailable();
+    }
+    bool atEnd() const override { return m_pos >= m_data.size() && QIODevice::atEnd(); }
+    bool reset() override { return false; }
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override
+    {
+        const qint64 n = std::min<qint64>(maxSize, m_data.size() - m_pos);
+        if (n > 0)
+            memcpy(data, m_data.constData() + m_pos, size_t(n));
+        m_pos += n;
+        return n;
+    }
+    qint64 writeData(const char *, qint64) override { return -1; }
+
+private:
+    QByteArray m_data;
+    qint64 m_pos = 0;
+};
+
 bool isTransportError(QNetworkReply::NetworkError e)
 {
     return e > QNetworkReply::NoError && e < QNetworkReply::ProxyConnectionRefusedError;
@@ -166,19 +203,18 @@ void NbiJob::send(QNetworkAccessManager &manager)
         withLength.setHeader(QNetworkRequest::ContentLengthHeader, file->size());
         m_upload = std::move(file);
         reply = manager.sendCustomRequest(withLength, m_request.method, m_upload.get());
-    } else if (m_request.method == "GET") {
-        reply = manager.get(request);
     } else if (m_request.method == "HEAD") {
+        // Qt must know it is a HEAD to expect no body (GenieACS sends no Content-Length).
         reply = manager.head(request);
-    } else if (m_request.method == "DELETE") {
-        reply = manager.deleteResource(request);
     } else {
-        QNetworkRequest withType = request;
-        if (!withType.header(QNetworkRequest::ContentTypeHeader).isValid() &&
-            !m_request.body.isEmpty())
-            withType.setHeader(QNetworkRequest::ContentTypeHeader,
-                               QByteArrayLiteral("application/json"));
-        reply = manager.sendCustomRequest(withType, m_request.method, m_request.body);
+        QNetworkRequest once = request;
+        if (!once.header(QNetworkRequest::ContentTypeHeader).isValid() && !m_request.body.isEmpty())
+            once.setHeader(QNetworkRequest::ContentTypeHeader,
+                           QByteArrayLiteral("application/json"));
+        once.setHeader(QNetworkRequest::ContentLengthHeader, m_request.body.size());
+        once.setAttribute(QNetworkRequest::DoNotBufferUploadDataAttribute, true);
+        m_upload = std::make_unique<OneShotBody>(m_request.body);
+        reply = manager.sendCustomRequest(once, m_request.method, m_upload.get());
     }
     m_reply = reply;
     connect(reply, &QNetworkReply::readyRead, this, &NbiJob::onReadyRead);
@@ -318,6 +354,7 @@ NbiStatus NbiJob::classify(const NbiReply &reply, int networkErrorCode) const
             return fail(NbiError::HostNotFound, tr("The host name %1 could not be resolved.")
                                                     .arg(m_client.profile().nbiUrl.host()));
         case QNetworkReply::RemoteHostClosedError:
+        case QNetworkReply::ContentReSendError: // see OneShotBody
             return fail(NbiError::NoResponse,
                         tr("%1 closed the connection without an HTTP answer. GenieACS 1.2.10 and "
                            "later do this when a request crashes its NBI worker (for example an "

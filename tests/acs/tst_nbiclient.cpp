@@ -95,6 +95,7 @@ private Q_SLOTS:
     void files();
     void presetsProvisionsVirtualParameters();
     void refusedInputNeverReachesGenieAcs();
+    void crashedWorkerIsReportedAndOutageRetried();
 
 private:
     void addDevice(const QString &serial);
@@ -103,6 +104,7 @@ private:
     std::unique_ptr<fwd::lab::NbiServer> m_nbi;
     std::unique_ptr<Requester> m_requester;
     std::unique_ptr<NbiClient> m_client;
+    int m_expectedCrashes = 0;
 };
 
 void TestNbiClient::addDevice(const QString &serial)
@@ -156,7 +158,8 @@ void TestNbiClient::init()
 void TestNbiClient::cleanup()
 {
     // No call of the client may have crashed GenieACS's NBI worker.
-    QCOMPARE(m_nbi->http().crashCount(), 0);
+    QCOMPARE(m_nbi->http().crashCount(), m_expectedCrashes);
+    m_expectedCrashes = 0;
     m_client.reset();
     m_nbi.reset();
     m_requester.reset();
@@ -611,6 +614,39 @@ void TestNbiClient::refusedInputNeverReachesGenieAcs()
     QCOMPARE(run<QueryResult>(m_client->listTasks(regexOnTaskId)).error, NbiError::InvalidInput);
     // The NBI is still there and was never touched by any of them.
     QVERIFY(run<CountResult>(m_client->countDevices(DeviceFilter::all())).ok());
+}
+
+void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
+{
+    // What the client sees when something does crash GenieACS's NBI worker (N2): no answer on
+    // the failing connection, then refused connections until the worker is back. Sent raw here,
+    // past the client's own checks, to make the lab crash as GenieACS 1.2.16 would (T099).
+    m_expectedCrashes = 1;
+    m_nbi->http().setCrashEmulation(50, 400);
+    NbiRequest raw;
+    raw.method = "DELETE";
+    raw.path = "/files/no-such-file.bin";
+    raw.maxAttempts = 3;
+    auto *crash = new NbiRawJob(*m_client, raw);
+    QSignalSpy crashSpy(crash, &NbiRawJob::finished);
+    crash->start();
+    QVERIFY(crashSpy.wait());
+    const auto status = crashSpy.at(0).at(1).value<NbiStatus>();
+    QCOMPARE(status.error, NbiError::NoResponse);
+    QCOMPARE(status.attempts, 1); // never re-sent: it would crash the worker again
+    QVERIFY(m_nbi->http().isCrashed());
+
+    // During the outage an idempotent call is refused, retried with backoff, and succeeds once
+    // the worker is back (400 ms outage; retries at 10, 20, 40, … ms up to 8 attempts).
+    NbiClient::Options o = m_client->options();
+    o.maxAttempts = 8;
+    o.retryBaseDelayMs = 50;
+    o.retryMaxDelayMs = 400;
+    NbiClient patient(m_client->profile(), QString(), nullptr, o);
+    const auto count = run<CountResult>(patient.countDevices(DeviceFilter::all()));
+    QVERIFY2(count.ok(), qPrintable(count.errorString));
+    QVERIFY2(count.attempts > 1, "the first attempt fell into the outage");
+    QCOMPARE(count.payload, qint64(7));
 }
 
 QTEST_GUILESS_MAIN(TestNbiClient)
