@@ -119,10 +119,13 @@ Fleet::Fleet(LabStore &store, const Clock &clock, FleetProfile profile, Options 
         if (random(quint32(i), 8) < f.slowLink)
             cpe->flags |= SimulatedCpe::SlowLink;
         const quint64 h = splitmix(m_options.seed * 1000003ULL + quint64(i));
-        cpe->serial = vendor.serialPrefix + QStringLiteral("%1%2")
-                                                .arg(i, 6, 16, QLatin1Char('0'))
-                                                .arg(h & 0xffffff, 6, 16, QLatin1Char('0'))
-                                                .toUpper();
+        cpe->serial =
+            vendor.sequentialSerials
+                ? vendor.serialPrefix + QStringLiteral("%1").arg(i, 6, 10, QLatin1Char('0'))
+                : vendor.serialPrefix + QStringLiteral("%1%2")
+                                            .arg(i, 6, 16, QLatin1Char('0'))
+                                            .arg(h & 0xffffff, 6, 16, QLatin1Char('0'))
+                                            .toUpper();
         cpe->bootMs = now - qint64(random(quint32(i), 9) * 86400000.0);
         m_index.insert(DeviceRecord::makeId(vendor.oui, vendor.productClass, cpe->serial), i);
         m_cpes.push_back(std::move(cpe));
@@ -156,8 +159,17 @@ void Fleet::setFsUrlPrefix(const QString &prefix)
 
 void Fleet::start()
 {
+    quint16 first = 0;
+    for (const QString &e : m_profile.registrationEvents) {
+        if (e == QLatin1String("0 BOOTSTRAP"))
+            first |= SimulatedCpe::Bootstrap;
+        else if (e == QLatin1String("1 BOOT"))
+            first |= SimulatedCpe::Boot;
+        else if (e == QLatin1String("2 PERIODIC"))
+            first |= SimulatedCpe::Periodic;
+    }
     for (auto &cpe : m_cpes)
-        runSession(*cpe, SimulatedCpe::Bootstrap | SimulatedCpe::Boot);
+        runSession(*cpe, first);
     // Spread the first periodic informs over one interval.
     const qint64 now = m_clock.nowMs();
     for (auto &cpe : m_cpes) {

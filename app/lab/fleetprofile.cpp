@@ -73,6 +73,8 @@ QList<ParameterTemplate> tr098Parameters()
           "", false),
         p("InternetGatewayDevice.ManagementServer.ConnectionRequestPassword", "xsd:string", true,
           "", false),
+        p("InternetGatewayDevice.Layer3Forwarding.Forwarding.1.Enable", "xsd:boolean", true, "true",
+          false),
     };
 }
 
@@ -138,6 +140,11 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     f.informJitter = number(root, "informJitter", 0.1);
     f.rebootSeconds = int(number(root, "rebootSeconds", 60));
     f.downloadDelaySeconds = int(number(root, "downloadDelaySeconds", 5));
+    if (root.contains(QStringLiteral("registrationEvents"))) {
+        f.registrationEvents.clear();
+        for (const QJsonValue &v : root.value(QStringLiteral("registrationEvents")).toArray())
+            f.registrationEvents.append(v.toString());
+    }
     for (const QJsonValue &v : root.value(QStringLiteral("trustedCaFiles")).toArray())
         f.trustedCaFiles.append(v.toString());
     const QJsonObject fail = root.value(QStringLiteral("failures")).toObject();
@@ -166,6 +173,7 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
         v.mikrotik =
             o.value(QStringLiteral("mikrotik")).toBool(v.dataModel == QLatin1String("tr181"));
         v.serialPrefix = string(o, "serialPrefix");
+        v.sequentialSerials = string(o, "serialFormat") == QLatin1String("sequential");
         for (const QJsonValue &a : o.value(QStringLiteral("architectures")).toArray())
             v.architectures.append(a.toString());
         for (const QJsonValue &ver : o.value(QStringLiteral("versions")).toArray()) {

@@ -42,6 +42,8 @@ struct VendorProfile
     QStringList architectures;
     QList<VersionShare> versions;
     QString serialPrefix; // serials are <prefix><12 hex digits> derived from the seed and index
+    bool sequentialSerials =
+        false; // serials are <prefix><6-digit index> ("000000", like genieacs-sim)
     QList<ParameterTemplate> parameters;
 
     QString rootObject() const
@@ -71,6 +73,8 @@ struct FleetProfile
     double informJitter = 0.1;    // +- share of the interval
     int rebootSeconds = 60;       // simulated time a reboot takes
     int downloadDelaySeconds = 5; // simulated time between DownloadResponse and the fetch
+    // Events of the first Inform (real routers: 0 BOOTSTRAP + 1 BOOT; genieacs-sim: 2 PERIODIC).
+    QStringList registrationEvents = {QStringLiteral("0 BOOTSTRAP"), QStringLiteral("1 BOOT")};
     // PEM files of the CAs the routers trust for HTTPS downloads; empty = none (a router then
     // rejects every HTTPS server), "system" = the operating system's store.
     QStringList trustedCaFiles;
