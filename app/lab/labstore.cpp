@@ -209,10 +209,20 @@ LabStore::FindResult LabStore::find(const QString &name, const Query &query,
     if (name == QLatin1String("devices")) {
         std::vector<const DeviceRecord *> hits;
         hits.reserve(m_devices.size());
-        const bool all = query.matchesEverything();
-        for (const auto &[id, dev] : m_devices) {
-            if (all || query.matches(DeviceView(*dev, m_paths)))
-                hits.push_back(dev.get());
+        bool all = query.matchesEverything();
+        // Keyset paging ({"_id":{"$gt":last}}, ANDed at the top level) starts from the key
+        // instead of scanning every device.
+        auto begin = m_devices.cbegin();
+        const QVariantMap idCondition = query.filter().value(QStringLiteral("_id")).toMap();
+        if (idCondition.value(QStringLiteral("$gt")).typeId() == QMetaType::QString)
+            begin = m_devices.upper_bound(idCondition.value(QStringLiteral("$gt")).toString());
+        else if (idCondition.value(QStringLiteral("$gte")).typeId() == QMetaType::QString)
+            begin = m_devices.lower_bound(idCondition.value(QStringLiteral("$gte")).toString());
+        if (begin != m_devices.cbegin() && query.filter().size() == 1 && idCondition.size() == 1)
+            all = true; // the range is the whole condition
+        for (auto it = begin; it != m_devices.cend(); ++it) {
+            if (all || query.matches(DeviceView(*it->second, m_paths)))
+                hits.push_back(it->second.get());
         }
         result.total = qint64(hits.size());
         if (o.countOnly)
