@@ -13,12 +13,12 @@
 #include "core/clock.h"
 
 #include <QFile>
-#include <QSocketNotifier>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,6 +26,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace fwd::fileserver {
 
@@ -105,8 +106,22 @@ void Connection::start()
         SSL_set_accept_state(m_ssl);
         m_state = State::Handshake;
     }
-    m_readNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
-    connect(m_readNotifier, &QSocketNotifier::activated, this, &Connection::process);
+    if (!m_worker->watch(this, m_fd)) {
+        qCWarning(lcFileServer) << "cannot watch a socket:" << std::strerror(errno);
+        close();
+        m_worker->release(this);
+        return;
+    }
+    process();
+}
+
+void Connection::onEvent(quint32 events)
+{
+    if ((events & (EPOLLERR | EPOLLHUP)) && !(events & EPOLLIN)) {
+        close(); // reset or gone both ways: nothing more can be read or written
+        m_worker->release(this);
+        return;
+    }
     process();
 }
 
@@ -124,14 +139,11 @@ void Connection::waitFor(Io io)
 {
     const bool read = io == Io::WantRead;
     const bool write = io == Io::WantWrite;
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(read);
-    if (write && !m_writeNotifier) {
-        m_writeNotifier = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &Connection::process);
-    }
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(write);
+    if (read == m_wantRead && write == m_wantWrite)
+        return;
+    m_wantRead = read;
+    m_wantWrite = write;
+    m_worker->setInterest(m_fd, this, read, write);
 }
 
 Connection::Io Connection::sslResult(int ret)
@@ -353,8 +365,9 @@ void Connection::handle(const HttpRequestHead &head)
     m_record.file = truncated(head.target);
     m_record.userAgent = truncated(head.header("user-agent"));
     const QByteArray connectionHeader = head.header("connection");
-    m_closeAfter = head.versionMinor == 0 ? !hasToken(connectionHeader, "keep-alive")
-                                          : hasToken(connectionHeader, "close");
+    m_http10 = head.versionMinor == 0;
+    m_closeAfter =
+        m_http10 ? !hasToken(connectionHeader, "keep-alive") : hasToken(connectionHeader, "close");
 
     if (head.versionMinor >= 1 && head.headerCount("host") != 1)
         return respondError(400, "Bad Request", true);
@@ -489,7 +502,9 @@ void Connection::beginResponse(int status, const char *reason, const QByteArray 
     QByteArray head = headers;
     if (m_closeAfter)
         head += "Connection: close\r\n";
-    else if (m_worker->shared().config.keepAliveTimeoutMs > 0)
+    else if (m_http10)
+        head += "Connection: keep-alive\r\n"; // HTTP/1.0 closes unless told otherwise
+    if (!m_closeAfter && s.config.keepAliveTimeoutMs > 0)
         head += "Keep-Alive: timeout=" + QByteArray::number(s.config.keepAliveTimeoutMs / 1000) +
                 "\r\n";
     head += "\r\n";
@@ -700,10 +715,6 @@ void Connection::close()
     if (m_responseActive)
         logResponse(m_state == State::Sending && m_fileRemaining == 0 && m_outPos == m_out.size());
     m_state = State::Closed;
-    if (m_readNotifier)
-        m_readNotifier->setEnabled(false);
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(false);
     if (m_fileFd >= 0) {
         ::close(m_fileFd);
         m_fileFd = -1;

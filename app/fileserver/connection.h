@@ -3,11 +3,9 @@
 #include "accesslog.h"
 
 #include <QByteArray>
-#include <QObject>
 #include <QString>
 
 using SSL = struct ssl_st;
-class QSocketNotifier;
 
 namespace fwd::fileserver {
 
@@ -17,17 +15,18 @@ struct PublishedFile;
 
 // One client connection (internal): TLS handshake, request heads, responses streamed from disk
 // through a buffer of config.chunkBytes, keep-alive and pipelining, timeouts. Runs in its
-// worker's thread, driven by socket notifiers; never blocks.
-class Connection final : public QObject
+// worker's thread, driven by the worker's epoll events; never blocks.
+class Connection final
 {
-    Q_OBJECT
-    Q_DISABLE_COPY_MOVE(Connection)
-
 public:
     Connection(Worker *worker, int fd, QString peerAddress, quint16 peerPort, qint64 nowMs);
-    ~Connection() override;
+    ~Connection();
+    Q_DISABLE_COPY_MOVE(Connection)
 
     void start();
+    // Readiness reported by epoll.
+    void onEvent(quint32 events);
+    bool isClosed() const { return m_state == State::Closed; }
     // Called by the worker when the bandwidth cap allows sending again.
     void resume();
     // Monotonic milliseconds after which the connection is timed out.
@@ -65,8 +64,8 @@ private:
     Worker *m_worker;
     int m_fd;
     SSL *m_ssl = nullptr;
-    QSocketNotifier *m_readNotifier = nullptr;
-    QSocketNotifier *m_writeNotifier = nullptr;
+    bool m_wantRead = true; // what epoll watches for
+    bool m_wantWrite = false;
     State m_state = State::ReadHead;
     qint64 m_deadline = 0;
     bool m_parsePending = false;
@@ -83,6 +82,7 @@ private:
     qint64 m_fileOffset = 0;
     qint64 m_fileRemaining = 0;
     bool m_closeAfter = false;
+    bool m_http10 = false;
     bool m_responseActive = false;
     qint64 m_bodyExpected = 0;
     qint64 m_bodySent = 0;

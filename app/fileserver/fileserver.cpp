@@ -10,6 +10,7 @@
 #include <QHostInfo>
 #include <QThread>
 
+#include <csignal>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -101,6 +102,9 @@ bool FileServer::start(const FileServerConfig &requested)
     shared->clock = &m_clock;
     if (config.bandwidthBytesPerSecond > 0)
         shared->limiter = std::make_unique<BandwidthLimiter>(config.bandwidthBytesPerSecond);
+    // OpenSSL writes to the sockets with write(): a peer that went away must give EPIPE, not
+    // kill the process (Qt's own sockets ignore SIGPIPE the same way).
+    ::signal(SIGPIPE, SIG_IGN);
     const qint64 fileLimit = raiseFileLimit();
     shared->maxConnections = int(qMin<qint64>(config.maxConnections, fileLimit - 128));
     if (shared->maxConnections < 16)
@@ -117,17 +121,16 @@ bool FileServer::start(const FileServerConfig &requested)
 
     const int threads =
         config.workerThreads > 0 ? config.workerThreads : qMax(1, QThread::idealThreadCount());
-    m_shared = shared;
     for (int i = 0; i < threads; ++i) {
-        auto *thread = new QThread;
-        thread->setObjectName(QStringLiteral("fwd-fileserver-%1").arg(i));
-        auto *worker = new Worker(shared);
-        worker->moveToThread(thread);
-        thread->start();
-        QMetaObject::invokeMethod(worker, &Worker::init, Qt::QueuedConnection);
-        m_workers.append(worker);
-        m_threads.append(thread);
+        auto worker = std::make_unique<Worker>(shared);
+        QString error;
+        if (!worker->start(&error)) {
+            m_workers.clear();
+            return fail(error);
+        }
+        m_workers.push_back(std::move(worker));
     }
+    m_shared = shared;
     m_listener = std::move(listener);
 
     {
@@ -159,16 +162,9 @@ void FileServer::stop()
     if (!m_listener)
         return;
     m_listener->close();
-    for (qsizetype i = 0; i < m_workers.size(); ++i) {
-        Worker *w = m_workers[i];
-        QMetaObject::invokeMethod(w, &Worker::shutdown, Qt::BlockingQueuedConnection);
-        m_threads[i]->quit();
-        m_threads[i]->wait();
-        delete w;
-        delete m_threads[i];
-    }
+    for (auto &w : m_workers)
+        w->stop(); // closes the connections, logs downloads in flight as broken off
     m_workers.clear();
-    m_threads.clear();
     m_listener.reset();
     m_shared.reset();
     {
@@ -192,11 +188,9 @@ void FileServer::dispatch(qintptr socket)
     }
     ++s.open;
     ++s.accepted;
-    Worker *w = m_workers[m_nextWorker];
+    Worker *w = m_workers[size_t(m_nextWorker)].get();
     m_nextWorker = (m_nextWorker + 1) % int(m_workers.size());
-    const int fd = int(socket);
-    QMetaObject::invokeMethod(
-        w, [w, fd] { w->adopt(fd); }, Qt::QueuedConnection);
+    w->post(int(socket));
 }
 
 bool FileServer::isRunning() const

@@ -12,8 +12,7 @@
 
 #include <memory>
 #include <optional>
-
-class QThread;
+#include <vector>
 
 namespace fwd {
 class Clock;
@@ -78,7 +77,7 @@ public:
     void setCredentials(const QString &setName, const QString &user, const QString &password);
     void removeCredentials(const QString &setName);
 
-    // Observability.
+    // Observability. stats() is for the server's own thread.
     FileCounters counters(const QString &name) const;
     QHash<QString, FileCounters> allCounters() const;
     ServerStats stats() const;
@@ -97,8 +96,7 @@ private:
 
     std::shared_ptr<ServerShared> m_shared;
     std::unique_ptr<Listener> m_listener;
-    QList<Worker *> m_workers;
-    QList<QThread *> m_threads;
+    std::vector<std::unique_ptr<Worker>> m_workers;
     int m_nextWorker = 0;
 
     mutable QMutex m_mutex; // guards what other threads read below

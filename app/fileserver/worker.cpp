@@ -3,16 +3,22 @@
 #include "connection.h"
 #include "fileserverlogging.h"
 
+#include <QCoreApplication>
 #include <QHostAddress>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 namespace fwd::fileserver {
 
@@ -25,31 +31,123 @@ qint64 monotonicMs()
         .count();
 }
 
+// How often throttled downloads are offered bandwidth again.
+constexpr int kThrottleMs = 10;
+
 } // namespace
 
 Worker::Worker(std::shared_ptr<ServerShared> shared)
     : m_shared(std::move(shared))
-{}
-
-Worker::~Worker()
-{
-    shutdown();
-}
-
-void Worker::init()
+    , m_scratch(16 * 1024)
 {
     const FileServerConfig &c = m_shared->config;
     const int shortest = qMin(qMin(c.headerTimeoutMs, c.keepAliveTimeoutMs), c.sendStallTimeoutMs);
-    m_sweepTimer = new QTimer(this);
-    m_sweepTimer->setInterval(qBound(20, shortest / 4, 1000));
-    connect(m_sweepTimer, &QTimer::timeout, this, &Worker::sweep);
-    m_sweepTimer->start();
-    m_throttleTimer = new QTimer(this);
-    m_throttleTimer->setSingleShot(true);
-    m_throttleTimer->setInterval(10);
-    connect(m_throttleTimer, &QTimer::timeout, this, &Worker::unthrottle);
-    // One buffer per thread for reading request bytes.
-    m_scratch.resize(16 * 1024);
+    m_sweepIntervalMs = qBound(20, shortest / 4, 1000);
+}
+
+Worker::~Worker()
+{
+    stop();
+    if (m_epoll >= 0)
+        ::close(m_epoll);
+    if (m_wake >= 0)
+        ::close(m_wake);
+}
+
+bool Worker::start(QString *error)
+{
+    m_epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr; // the wake-up descriptor
+    if (m_epoll < 0 || m_wake < 0 || ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0) {
+        *error = QCoreApplication::translate("fwd::fileserver::FileServer",
+                                             "Cannot create the event loop of a worker: %1")
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+void Worker::post(int fd)
+{
+    {
+        QMutexLocker lock(&m_queueMutex);
+        m_queue.push_back(fd);
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(m_wake, &one, sizeof one);
+}
+
+void Worker::stop()
+{
+    if (!m_thread.joinable())
+        return;
+    m_stopping = true;
+    const quint64 one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(m_wake, &one, sizeof one);
+    m_thread.join();
+}
+
+void Worker::run()
+{
+    std::vector<epoll_event> events(256);
+    qint64 nextSweep = monotonicMs() + m_sweepIntervalMs;
+    qint64 nextThrottle = 0;
+    while (!m_stopping) {
+        const qint64 now = monotonicMs();
+        qint64 wait = nextSweep - now;
+        if (!m_throttled.empty())
+            wait = qMin(wait, nextThrottle - now);
+        const int n =
+            ::epoll_wait(m_epoll, events.data(), int(events.size()), int(qMax<qint64>(0, wait)));
+        if (n < 0 && errno != EINTR) {
+            qCCritical(lcFileServer) << "epoll_wait failed:" << std::strerror(errno);
+            break;
+        }
+        for (int i = 0; i < n; ++i) {
+            auto *c = static_cast<Connection *>(events[size_t(i)].data.ptr);
+            if (!c) {
+                quint64 count = 0;
+                [[maybe_unused]] const ssize_t r = ::read(m_wake, &count, sizeof count);
+                adoptQueued();
+                continue;
+            }
+            if (!c->isClosed())
+                c->onEvent(events[size_t(i)].events);
+        }
+        const qint64 after = monotonicMs();
+        if (!m_throttled.empty() && after >= nextThrottle) {
+            std::vector<Connection *> waiting;
+            waiting.swap(m_throttled);
+            for (Connection *c : waiting) {
+                if (!c->isClosed())
+                    c->resume();
+            }
+            nextThrottle = after + kThrottleMs;
+        }
+        if (after >= nextSweep) {
+            sweep(after);
+            nextSweep = after + m_sweepIntervalMs;
+        }
+        for (Connection *c : m_graveyard)
+            delete c;
+        m_graveyard.clear();
+    }
+    closeAll();
+}
+
+void Worker::adoptQueued()
+{
+    std::vector<int> fds;
+    {
+        QMutexLocker lock(&m_queueMutex);
+        fds.swap(m_queue);
+    }
+    for (int fd : fds)
+        adopt(fd);
 }
 
 void Worker::adopt(int fd)
@@ -79,56 +177,63 @@ void Worker::adopt(int fd)
     connection->start();
 }
 
-void Worker::shutdown()
+bool Worker::watch(Connection *connection, int fd)
 {
-    const QSet<Connection *> all = std::exchange(m_connections, {});
-    m_throttled.clear();
-    for (Connection *c : all)
-        delete c; // logs and closes
-    // Timers die in the thread that runs them.
-    delete m_sweepTimer;
-    m_sweepTimer = nullptr;
-    delete m_throttleTimer;
-    m_throttleTimer = nullptr;
+    epoll_event ev = {};
+    ev.events = EPOLLIN;
+    ev.data.ptr = connection;
+    return ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+void Worker::setInterest(int fd, Connection *connection, bool read, bool write)
+{
+    epoll_event ev = {};
+    ev.events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
+    ev.data.ptr = connection;
+    ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
 }
 
 void Worker::release(Connection *connection)
 {
-    if (m_connections.remove(connection)) {
-        m_throttled.removeAll(connection);
-        connection->deleteLater();
-    }
+    if (m_connections.erase(connection) > 0)
+        m_graveyard.push_back(connection);
 }
 
 void Worker::throttle(Connection *connection)
 {
-    if (!m_throttled.contains(connection))
-        m_throttled.append(connection);
-    if (m_throttleTimer && !m_throttleTimer->isActive())
-        m_throttleTimer->start();
+    if (std::find(m_throttled.begin(), m_throttled.end(), connection) == m_throttled.end())
+        m_throttled.push_back(connection);
 }
 
-void Worker::unthrottle()
+void Worker::sweep(qint64 now)
 {
-    const QList<Connection *> waiting = std::exchange(m_throttled, {});
-    for (Connection *c : waiting) {
-        if (m_connections.contains(c))
-            c->resume();
-    }
-}
-
-void Worker::sweep()
-{
-    const qint64 now = monotonicMs();
-    QList<Connection *> expired;
-    for (Connection *c : std::as_const(m_connections)) {
+    std::vector<Connection *> expired;
+    for (Connection *c : m_connections) {
         if (c->deadline() <= now)
-            expired.append(c);
+            expired.push_back(c);
     }
-    for (Connection *c : std::as_const(expired)) {
-        if (m_connections.contains(c))
+    for (Connection *c : expired) {
+        if (!c->isClosed())
             c->timeOut();
     }
+}
+
+void Worker::closeAll()
+{
+    for (Connection *c : m_graveyard)
+        delete c;
+    m_graveyard.clear();
+    m_throttled.clear();
+    const std::unordered_set<Connection *> all = std::exchange(m_connections, {});
+    for (Connection *c : all)
+        delete c; // logs and closes
+    // Sockets handed over but never adopted.
+    QMutexLocker lock(&m_queueMutex);
+    for (int fd : m_queue) {
+        ::close(fd);
+        --m_shared->open;
+    }
+    m_queue.clear();
 }
 
 Listener::Listener(std::function<void(qintptr)> onSocket, QObject *parent)

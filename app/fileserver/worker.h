@@ -2,15 +2,16 @@
 
 #include "fileserverconfig.h"
 
-#include <QList>
-#include <QObject>
-#include <QSet>
+#include <QMutex>
+#include <QString>
 #include <QTcpServer>
-#include <QTimer>
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
 
 namespace fwd {
 class Clock;
@@ -45,40 +46,54 @@ struct ServerShared
     std::atomic<qint64> buffered{0};
 };
 
-// One event loop thread's share of the connections (internal). Lives in its own QThread.
-class Worker final : public QObject
+// One thread's share of the connections (internal): an epoll loop (level-triggered, O(ready)
+// per wake-up, so thousands of idle keep-alive connections cost nothing per request), the
+// connections' timeouts and the bandwidth-cap wake-ups. Not a Qt event loop: no QObject or
+// socket notifier per connection.
+class Worker final
 {
-    Q_OBJECT
-    Q_DISABLE_COPY_MOVE(Worker)
-
 public:
     explicit Worker(std::shared_ptr<ServerShared> shared);
-    ~Worker() override;
+    ~Worker();
+    Q_DISABLE_COPY_MOVE(Worker)
 
-    // In the worker thread: starts the timers.
-    void init();
-    // In the worker thread: takes an accepted socket.
-    void adopt(int fd);
-    // In the worker thread: closes every connection (in-flight downloads are logged as broken).
-    void shutdown();
+    // Creates the epoll and wake-up descriptors and starts the thread.
+    bool start(QString *error);
+    // Any thread: hands over an accepted socket.
+    void post(int fd);
+    // Any thread: closes every connection (in-flight downloads are logged as broken off) and
+    // joins the thread.
+    void stop();
 
-    // Called by connections.
+    // For connections, in the worker thread.
+    bool watch(Connection *connection, int fd);
+    void setInterest(int fd, Connection *connection, bool read, bool write);
     void release(Connection *connection);
     void throttle(Connection *connection);
     ServerShared &shared() { return *m_shared; }
     char *scratch() { return m_scratch.data(); }
-    qsizetype scratchSize() const { return m_scratch.size(); }
+    qsizetype scratchSize() const { return qsizetype(m_scratch.size()); }
 
 private:
-    void sweep();
-    void unthrottle();
+    void run();
+    void adoptQueued();
+    void adopt(int fd);
+    void sweep(qint64 now);
+    void closeAll();
 
     std::shared_ptr<ServerShared> m_shared;
-    QSet<Connection *> m_connections;
-    QList<Connection *> m_throttled;
-    QTimer *m_sweepTimer = nullptr;
-    QTimer *m_throttleTimer = nullptr;
-    QByteArray m_scratch;
+    int m_epoll = -1;
+    int m_wake = -1;
+    std::thread m_thread;
+    std::atomic<bool> m_stopping{false};
+    QMutex m_queueMutex;
+    std::vector<int> m_queue;
+
+    std::unordered_set<Connection *> m_connections;
+    std::vector<Connection *> m_graveyard; // deleted after the events of one wake-up
+    std::vector<Connection *> m_throttled;
+    std::vector<char> m_scratch;
+    int m_sweepIntervalMs = 1000;
 };
 
 // Accepts connections and hands each socket to a worker (internal).

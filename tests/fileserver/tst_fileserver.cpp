@@ -442,6 +442,7 @@ void TestFileServer::http10ClosesUnlessKeepAlive()
     auto c = connectedClient();
     c->send("GET /firmware.npk HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
     QTRY_COMPARE(c->responses().size(), 1);
+    QCOMPARE(c->responses()[0].header("connection"), QByteArray("keep-alive"));
     QVERIFY(!c->isDisconnected());
     c->send("GET /firmware.npk HTTP/1.0\r\n\r\n");
     QTRY_VERIFY(c->isDisconnected());
