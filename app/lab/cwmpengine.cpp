@@ -163,12 +163,8 @@ QString CwmpEngine::runSession(const Inform &inform)
     for (const InformParameter &p : inform.parameters)
         s.device->setParameter(m_store.paths(), p.path, p.value, p.type, s.now);
 
-    if (inform.transferComplete)
-        transferComplete(s, *inform.transferComplete);
-    expireOperations(s);
-
-    // Faults: a due one is retried (its provisions run again on its channel), others block
-    // their channel until due.
+    // Faults as loaded at session start: a due one is retried (its provisions run again on its
+    // channel), others block their channel until due.
     QHash<QString, QVariantMap> dueFaults;
     QSet<QString> blocked;
     const QString prefix = s.deviceId + u':';
@@ -196,6 +192,20 @@ QString CwmpEngine::runSession(const Inform &inform)
             blocked.insert(channel);
         }
     }
+
+    // TransferComplete and expired operations come after that load (GenieACS reads the faults
+    // when the session opens): faults they record wait for a later session.
+    QSet<QString> loaded;
+    for (const QVariantMap &f : std::as_const(deviceFaults))
+        loaded.insert(f.value(QStringLiteral("_id")).toString());
+    if (inform.transferComplete)
+        transferComplete(s, *inform.transferComplete);
+    expireOperations(s);
+    m_store.faults().forEach([&](const QVariantMap &f) {
+        if (f.value(QStringLiteral("_id")).toString().startsWith(prefix) &&
+            !loaded.contains(f.value(QStringLiteral("_id")).toString()))
+            blocked.insert(f.value(QStringLiteral("channel")).toString());
+    });
 
     // Due tasks, in timestamp order, one by one on channel task_<id>.
     QList<QVariantMap> tasks;

@@ -61,6 +61,11 @@ private Q_SLOTS:
     void vendorImageUpgrade();
     void rpcTasksAndFaults();
     void offlineRoutersAndNeverReturning();
+    void failureInjection_data();
+    void failureInjection();
+    void taskExpiryAndFaultedTasksWithExpiry();
+    void downloadWithoutTransferCompleteTimesOut();
+    void deletedDeviceRegistersAgain();
 
 private:
     void makeLab(FleetProfile profile, int devices, bool https = false);
@@ -578,6 +583,173 @@ void TestFleet::offlineRoutersAndNeverReturning()
     advanceAndProcess(3600 * 1000);
     QCOMPARE(m_fleet->cpe(online).state, SimulatedCpe::State::Dead);
     QCOMPARE(post(id, "?connection_request", QByteArray()).status, 504);
+}
+
+void TestFleet::failureInjection_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<int>("faultCode");
+    QTest::newRow("router finds every file corrupted") << QStringLiteral("corrupt") << 9018;
+    QTest::newRow("flaky link cuts the transfer") << QStringLiteral("flaky") << 9017;
+    QTest::newRow("tampered NPK (digest)") << QStringLiteral("tampered") << 9019;
+    QTest::newRow("file server unreachable") << QStringLiteral("refused") << 9015;
+    QTest::newRow("unsupported protocol") << QStringLiteral("ftp") << 9013;
+    QTest::newRow("slow link still succeeds, later") << QStringLiteral("slow") << 0;
+}
+
+void TestFleet::failureInjection()
+{
+    QFETCH(QString, kind);
+    QFETCH(int, faultCode);
+    QString error;
+    QFile f(dataPath("profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    FleetProfile profile = *FleetProfile::fromJson(f.readAll(), &error);
+    if (kind == QLatin1String("corrupt"))
+        profile.failures.corruptDownload = 1;
+    if (kind == QLatin1String("flaky"))
+        profile.failures.flakyDownload = 1;
+    if (kind == QLatin1String("slow")) {
+        profile.failures.slowLink = 1;
+        profile.failures.slowLinkBytesPerSecond =
+            10; // the 46-byte image takes 4.6 simulated seconds
+    }
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options o;
+    o.sessionPollMs = 20;
+    m_nbi = std::make_unique<NbiServer>(*m_store, o);
+    QVERIFY(m_nbi->listen());
+    makeLab(profile, 4);
+    if (kind == QLatin1String("refused"))
+        m_fleet->setFsUrlPrefix(QStringLiteral("http://127.0.0.1:1/"));
+    if (kind == QLatin1String("ftp"))
+        m_fleet->setFsUrlPrefix(QStringLiteral("ftp://127.0.0.1/"));
+    RawHttpClient c(m_nbi->port());
+    int index = firstOf(QStringLiteral("huawei-bm632w"));
+    QByteArray fileName = "fw.bin";
+    if (kind == QLatin1String("tampered")) {
+        index = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+        QByteArray system = npk("system", "7.14", QStringLiteral("mipsbe"));
+        system[5000] = char(system.at(5000) ^ 0x5a); // inside the squashfs part
+        QCOMPARE(c.request("PUT", "/files/system-7.14-mipsbe.npk", system).status, 201);
+        fwd::firmware::UpgradeDescriptor d;
+        d.links = {QUrl(m_fs->urlPrefix() + QStringLiteral("system-7.14-mipsbe.npk"))};
+        QCOMPARE(c.request("PUT", "/files/upgrade.xml", d.toXml()).status, 201);
+        fileName = "upgrade.xml";
+    } else {
+        QCOMPARE(
+            c.request("PUT", "/files/fw.bin", "FWDLAB-FIRMWARE V100R001IRQC56B018\nimage-bytes")
+                .status,
+            201);
+    }
+    const QString id = m_fleet->deviceId(index);
+    const QByteArray task =
+        "{\"name\":\"download\",\"fileType\":\"1 Firmware Upgrade Image\",\"fileName\":\"" +
+        fileName + "\"}";
+    QCOMPARE(post(id, "?connection_request", task).status, 200);
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(!finished.isEmpty() || finished.wait(10000)); // ftp: refused before any I/O
+    QCOMPARE(finished.first().at(1).toInt(), faultCode);
+    advanceAndProcess(3600 * 1000);
+    const QList<QVariantMap> fl = faults(id);
+    if (faultCode) {
+        QCOMPARE(fl.size(), 1);
+        QCOMPARE(fl.first().value(QStringLiteral("code")).toString(),
+                 QStringLiteral("cwmp.%1").arg(faultCode));
+    } else {
+        QVERIFY(fl.isEmpty());
+        const QVariantMap doc =
+            deviceDoc(id, QStringLiteral("Downloads.1.StartTime,Downloads.1.CompleteTime"));
+        const qint64 start = docvalue::parseJsDate(
+                                 docvalue::getPath(doc, u"Downloads.1.StartTime._value").toString())
+                                 ->toMSecsSinceEpoch();
+        const qint64 complete =
+            docvalue::parseJsDate(
+                docvalue::getPath(doc, u"Downloads.1.CompleteTime._value").toString())
+                ->toMSecsSinceEpoch();
+        QCOMPARE(complete - start, qint64(4600)); // 46 bytes at 10 bytes per simulated second
+    }
+}
+
+void TestFleet::taskExpiryAndFaultedTasksWithExpiry()
+{
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    RawHttpClient c(m_nbi->port());
+    // T031: expiry 2 s; the next session (4 s later) drops the task unrun.
+    QCOMPARE(
+        post(
+            id, QByteArray(),
+            R"({"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.ProvisioningCode","expired"]],"expiry":2})")
+            .status,
+        202);
+    m_clock->advance(4000);
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QCOMPARE(m_fleet->cpeValue(mt, QStringLiteral("Device.DeviceInfo.ProvisioningCode")).toString(),
+             QString());
+    // W5: a faulted task with an expiry runs again at every session, retries staying 0.
+    QCOMPARE(
+        post(
+            id, QByteArray(),
+            R"({"name":"setParameterValues","parameterValues":[["Device.DeviceInfo.SoftwareVersion","x"]],"expiry":3600})")
+            .status,
+        202);
+    for (int i = 0; i < 3; ++i) {
+        m_clock->advance(1000);
+        m_fleet->informNow(mt, SimulatedCpe::Periodic);
+        const QList<QVariantMap> f = faults(id);
+        QCOMPARE(f.size(), 1);
+        QCOMPARE(f.first().value(QStringLiteral("retries")).toInt(), 0);
+        QCOMPARE(f.first().value(QStringLiteral("timestamp")).toString(),
+                 docvalue::isoString(m_clock->now()));
+        QVERIFY(f.first().contains(QStringLiteral("expiry")));
+    }
+}
+
+void TestFleet::downloadWithoutTransferCompleteTimesOut()
+{
+    // T062: an operation older than cwmp.downloadTimeout becomes the fault "timeout".
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    const QString channel = QStringLiteral("task_") + m_store->newObjectId();
+    m_store->operations().upsert(
+        {{QStringLiteral("_id"), QString(id + QStringLiteral(":1a2305217c30000"))},
+         {QStringLiteral("name"), QStringLiteral("Download")},
+         {QStringLiteral("timestamp"), m_clock->now()},
+         {QStringLiteral("channels"),
+          QString(QStringLiteral("{\"") + channel + QStringLiteral("\":1}"))},
+         {QStringLiteral("provisions"),
+          QStringLiteral("[[\"download\",\"1 Firmware Upgrade Image\",\"fw-lab-1.bin\",\"\"]]")},
+         {QStringLiteral("retries"), QStringLiteral("{}")},
+         {QStringLiteral("args"), QStringLiteral("{\"instance\":\"1\"}")}});
+    m_clock->advance(3600 * 1000 + 1000);
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    const QList<QVariantMap> f = faults(id);
+    QCOMPARE(f.size(), 1);
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), QStringLiteral("timeout"));
+    QCOMPARE(f.first().value(QStringLiteral("message")).toString(),
+             QStringLiteral("Download operation timed out"));
+    QCOMPARE(f.first().value(QStringLiteral("channel")).toString(), channel);
+    QVERIFY(!f.first().contains(QStringLiteral("detail")));
+    QCOMPARE(m_store->operations().size(), 0);
+}
+
+void TestFleet::deletedDeviceRegistersAgain()
+{
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("POST", "/devices/" + path(id) + "/tags/wave1").status, 200);
+    QCOMPARE(c.request("DELETE", "/devices/" + path(id)).status, 200);
+    QCOMPARE(c.request("HEAD", "/devices/").header("total"), QByteArray("9"));
+    m_clock->advance(1000);
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    const QVariantMap doc = deviceDoc(id, QStringLiteral("_registered,_tags"));
+    QCOMPARE(doc.value(QStringLiteral("_registered")).toString(),
+             QStringLiteral("2026-12-01T06:30:01.000Z"));
+    QVERIFY(!doc.contains(QStringLiteral("_tags")));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)

@@ -91,6 +91,7 @@ private Q_SLOTS:
     void presetsAndProvisions();
     void keepAliveAndConnectionClose();
     void oversizedRequests();
+    void garbageNeverBreaksTheServer();
 
 private:
     void addDevice(const QString &serial, const QString &crUrl);
@@ -911,6 +912,43 @@ void TestNbiServer::oversizedRequests()
     const RawResponse r = d.request("PUT", "/files/big.bin", QByteArray(4096, 'z'));
     QCOMPARE(r.status, 413);
     QVERIFY(!m_store->fileContent(QStringLiteral("big.bin")));
+}
+
+void TestNbiServer::garbageNeverBreaksTheServer()
+{
+    // A malformed request line gets Node's bare 400 and the connection closes.
+    {
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_nbi->port());
+        QVERIFY(s.waitForConnected(5000));
+        QSignalSpy gone(&s, &QTcpSocket::disconnected);
+        s.write("THIS IS NOT HTTP\r\n\r\n");
+        QVERIFY(gone.wait(5000));
+        QVERIFY(s.readAll().startsWith("HTTP/1.1 400 Bad Request\r\nConnection: close"));
+    }
+    // Random bytes, random lengths: the lab answers or closes, and keeps serving.
+    quint32 seed = 12345;
+    auto next = [&seed] {
+        seed = seed * 1664525u + 1013904223u;
+        return seed >> 8;
+    };
+    for (int i = 0; i < 100; ++i) {
+        QTcpSocket s;
+        s.connectToHost(QStringLiteral("127.0.0.1"), m_nbi->port());
+        QVERIFY(s.waitForConnected(5000));
+        QByteArray junk(int(next() % 300), '\0');
+        for (char &c : junk)
+            c = char(next() & 0xff);
+        if (i % 3 == 0)
+            junk.prepend("GET /devices/?query=");
+        if (i % 5 == 0)
+            junk.append("\r\n\r\n");
+        s.write(junk);
+        QVERIFY(s.waitForBytesWritten(5000) || junk.isEmpty());
+    }
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("GET", "/devices/?projection=_id").header("total"), QByteArray("7"));
+    QCOMPARE(m_store->tasks().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestNbiServer)
