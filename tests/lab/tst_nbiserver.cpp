@@ -935,7 +935,7 @@ void TestNbiServer::garbageNeverBreaksTheServer()
     for (int i = 0; i < 100; ++i) {
         QTcpSocket s;
         s.connectToHost(QStringLiteral("127.0.0.1"), m_nbi->port());
-        QVERIFY(s.waitForConnected(5000));
+        QTRY_COMPARE(s.state(), QAbstractSocket::ConnectedState);
         QByteArray junk(int(next() % 300), '\0');
         for (char &c : junk)
             c = char(next() & 0xff);
@@ -944,7 +944,7 @@ void TestNbiServer::garbageNeverBreaksTheServer()
         if (i % 5 == 0)
             junk.append("\r\n\r\n");
         s.write(junk);
-        QVERIFY(s.waitForBytesWritten(5000) || junk.isEmpty());
+        QTRY_COMPARE(s.bytesToWrite(), qint64(0));
     }
     RawHttpClient c(m_nbi->port());
     QCOMPARE(c.request("GET", "/devices/?projection=_id").header("total"), QByteArray("7"));
