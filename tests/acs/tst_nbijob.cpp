@@ -8,6 +8,7 @@
 #include "fakenetworkaccessmanager.h"
 
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUrlQuery>
@@ -546,7 +547,7 @@ void TestNbiJob::longCallsLeaveRoomForOthers()
             return Script::genie(200, "OK", "[]", {{"total", "0"}});
         },
         5000, options);
-    QList<TaskJob *> tasks;
+    QList<QPointer<TaskJob>> tasks; // jobs delete themselves once finished
     TaskOptions o;
     o.connectionRequest = true;
     for (int i = 0; i < 6; ++i) {
@@ -565,8 +566,9 @@ void TestNbiJob::longCallsLeaveRoomForOthers()
     // When a long call ends, a queued one starts.
     tasks.at(0)->cancel();
     QTRY_COMPARE(f.fake->requests().size(), 6);
-    for (TaskJob *t : std::as_const(tasks))
-        t->cancel();
+    for (const QPointer<TaskJob> &t : std::as_const(tasks))
+        if (t)
+            t->cancel();
     QTRY_COMPARE(f.client->inFlight(), 0);
 }
 
