@@ -66,6 +66,7 @@ private Q_SLOTS:
     void scriptErrorFaultsPresetChannelOnly();
     void onceOnlyDownloadProvision();
     void presetWithoutConfigurationsBreaksSessions();
+    void sessionRpcLimit();
 
 private:
     void putPreset(const QByteArray &name, const QByteArray &json);
@@ -450,6 +451,37 @@ void TestPresets::presetWithoutConfigurationsBreaksSessions()
     const RawResponse again = cr(m_mt);
     QCOMPARE(again.status, 200);
     QTRY_COMPARE(m_store->tasks().size(), 0);
+}
+
+void TestPresets::sessionRpcLimit()
+{
+    // At most 255 RPCs in one session (GENIEACS.md §9): a script that keeps asking for fresh
+    // values ends in the fault too_many_rpcs on its channel.
+    RawHttpClient c(m_nbi->port());
+    const QByteArray script = "for (let i = 0; i < 300; ++i) {\n"
+                              "  clear(\"Device.DeviceInfo.UpTime\");\n"
+                              "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
+                              "}\n";
+    QCOMPARE(c.request("PUT", "/provisions/greedy", script).status, 200);
+    putPreset(
+        "greedy",
+        R"({"weight":0,"channel":"greedy","events":{},"configurations":[{"type":"provision","name":"greedy"}]})");
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    const QVariantMap *f = m_store->faults().find(m_mt + QStringLiteral(":greedy"));
+    QVERIFY(f);
+    QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
+    // Date.now(interval) is the start of the current interval.
+    QCOMPARE(c.request("PUT", "/provisions/slot",
+                       "log(\"slot \" + new Date(Date.now(3600000)).toISOString());")
+                 .status,
+             200);
+    QCOMPARE(c.request("DELETE", "/presets/greedy").status, 200);
+    putPreset(
+        "slot",
+        R"({"weight":0,"channel":"slot","events":{},"configurations":[{"type":"provision","name":"slot"}]})");
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QVERIFY(m_fleet->engine().scriptLog().last().endsWith(
+        QLatin1String("slot 2026-12-01T06:00:00.000Z")));
 }
 
 QTEST_GUILESS_MAIN(TestPresets)
