@@ -5,6 +5,9 @@
 #include <QJsonDocument>
 #include <QRegularExpression>
 
+#include <functional>
+#include <iterator>
+
 namespace fwd::acs {
 
 namespace {
@@ -338,6 +341,147 @@ QJsonObject DeviceFilter::toJson() const
     }
     }
     return {};
+}
+
+namespace {
+
+const char *const OpNames[] = {"eq",         "ne",       "gt",     "gte",    "lt",
+                               "lte",        "in",       "nin",    "exists", "notExists",
+                               "startsWith", "contains", "matches"};
+
+QJsonObject storedValue(const QVariant &v)
+{
+    switch (v.typeId()) {
+    case QMetaType::QDateTime:
+        return {{QStringLiteral("date"), v.toDateTime().toUTC().toString(Qt::ISODateWithMs)}};
+    case QMetaType::Bool:
+        return {{QStringLiteral("bool"), v.toBool()}};
+    case QMetaType::Int:
+    case QMetaType::LongLong:
+    case QMetaType::UInt:
+    case QMetaType::ULongLong:
+        return {{QStringLiteral("int"), QString::number(v.toLongLong())}};
+    case QMetaType::Double:
+        return {{QStringLiteral("double"), v.toDouble()}};
+    case QMetaType::QStringList:
+        return {{QStringLiteral("list"), QJsonArray::fromStringList(v.toStringList())}};
+    default:
+        if (!v.isValid())
+            return {};
+        return {{QStringLiteral("text"), v.toString()}};
+    }
+}
+
+std::optional<QVariant> restoredValue(const QJsonObject &o)
+{
+    if (o.isEmpty())
+        return QVariant();
+    if (o.size() != 1)
+        return std::nullopt;
+    const QString kind = o.constBegin().key();
+    const QJsonValue v = o.constBegin().value();
+    if (kind == QLatin1String("date")) {
+        const QDateTime t = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
+        return t.isValid() ? std::optional<QVariant>(t) : std::nullopt;
+    }
+    if (kind == QLatin1String("bool") && v.isBool())
+        return QVariant(v.toBool());
+    if (kind == QLatin1String("int")) {
+        bool ok = false;
+        const qint64 n = v.toString().toLongLong(&ok);
+        return ok ? std::optional<QVariant>(QVariant(n)) : std::nullopt;
+    }
+    if (kind == QLatin1String("double") && v.isDouble())
+        return QVariant(v.toDouble());
+    if (kind == QLatin1String("list") && v.isArray()) {
+        QStringList list;
+        for (const QJsonValue &x : v.toArray()) {
+            if (!x.isString())
+                return std::nullopt;
+            list.append(x.toString());
+        }
+        return QVariant(list);
+    }
+    if (kind == QLatin1String("text") && v.isString())
+        return QVariant(v.toString());
+    return std::nullopt;
+}
+
+} // namespace
+
+QJsonObject DeviceFilter::toStorage() const
+{
+    switch (m_kind) {
+    case Kind::All:
+        return {{QStringLiteral("all"), true}};
+    case Kind::And:
+    case Kind::Or: {
+        QJsonArray list;
+        for (const DeviceFilter &c : m_children)
+            list.append(c.toStorage());
+        return {{m_kind == Kind::And ? QStringLiteral("and") : QStringLiteral("or"), list}};
+    }
+    case Kind::Condition:
+        break;
+    }
+    QJsonObject o{{QStringLiteral("field"), m_field},
+                  {QStringLiteral("op"), QLatin1String(OpNames[int(m_op)])},
+                  {QStringLiteral("value"), storedValue(m_value)}};
+    if (m_cs == Qt::CaseInsensitive)
+        o.insert(QStringLiteral("caseInsensitive"), true);
+    return o;
+}
+
+std::optional<DeviceFilter> DeviceFilter::fromStorage(const QJsonObject &json, QString *error)
+{
+    auto fail = [error](const QString &why) -> std::optional<DeviceFilter> {
+        if (error)
+            *error = why;
+        return std::nullopt;
+    };
+    static const int maxDepth = 32;
+    std::function<std::optional<DeviceFilter>(const QJsonObject &, int)> read =
+        [&](const QJsonObject &o, int depth) -> std::optional<DeviceFilter> {
+        if (depth > maxDepth)
+            return fail(tr("The saved filter is nested too deeply."));
+        if (o.value(QLatin1String("all")).toBool() && o.size() == 1)
+            return DeviceFilter();
+        for (const char *group : {"and", "or"}) {
+            if (!o.contains(QLatin1String(group)))
+                continue;
+            const QJsonValue list = o.value(QLatin1String(group));
+            if (!list.isArray() || o.size() != 1)
+                return fail(tr("The saved filter is damaged."));
+            QList<DeviceFilter> children;
+            for (const QJsonValue &c : list.toArray()) {
+                if (!c.isObject())
+                    return fail(tr("The saved filter is damaged."));
+                const auto child = read(c.toObject(), depth + 1);
+                if (!child)
+                    return std::nullopt;
+                children.append(*child);
+            }
+            return qstrcmp(group, "and") == 0 ? allOf(children) : anyOf(children);
+        }
+        const QString opName = o.value(QLatin1String("op")).toString();
+        int op = -1;
+        for (int i = 0; i < int(std::size(OpNames)); ++i)
+            if (opName == QLatin1String(OpNames[i]))
+                op = i;
+        const QJsonValue field = o.value(QLatin1String("field"));
+        const auto value = restoredValue(o.value(QLatin1String("value")).toObject());
+        if (op < 0 || !field.isString() || !value)
+            return fail(tr("The saved filter is damaged."));
+        return where(field.toString(), Op(op), *value,
+                     o.value(QLatin1String("caseInsensitive")).toBool() ? Qt::CaseInsensitive
+                                                                        : Qt::CaseSensitive);
+    };
+    auto filter = read(json, 0);
+    if (filter) {
+        if (const QString e = filter->validate(); !e.isEmpty())
+            return fail(e);
+    }
+    return filter;
 }
 
 QString DeviceFilter::toQueryString() const

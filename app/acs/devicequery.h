@@ -9,6 +9,7 @@
 #include <QVariant>
 
 #include <memory>
+#include <optional>
 
 namespace fwd::acs {
 
@@ -84,6 +85,13 @@ public:
     // The GenieACS query ({} for all). Call validate() first.
     QJsonObject toJson() const;
     QString toQueryString() const; // compact JSON
+
+    // FirmwareDesk's own form of the filter (for groups and batches kept in the store), which
+    // keeps the operators and value types, unlike the GenieACS query. fromStorage() returns
+    // nullopt (and a translated reason) for anything it did not write.
+    QJsonObject toStorage() const;
+    static std::optional<DeviceFilter> fromStorage(const QJsonObject &json,
+                                                   QString *error = nullptr);
 
     // Field names: dotted segments of [A-Za-z0-9_-] (GenieACS's parameter names).
     static QString checkField(const QString &field);

@@ -17,6 +17,9 @@ private Q_SLOTS:
     void toJson();
     void validate_data();
     void validate();
+    void storageRoundTrip();
+    void damagedStorage_data();
+    void damagedStorage();
 };
 
 void TestDeviceQuery::toJson_data()
@@ -136,6 +139,52 @@ void TestDeviceQuery::validate()
     QFETCH(bool, ok);
     const QString error = filter.validate(GenieAcsVersion::Generation(generation));
     QVERIFY2(error.isEmpty() == ok, qPrintable(error));
+}
+
+void TestDeviceQuery::storageRoundTrip()
+{
+    const DeviceFilter f =
+        (DeviceFilter::tagged(QStringLiteral("wave1")) &&
+         DeviceFilter::where(QLatin1String(DeviceField::LastInform), Op::Greater,
+                             QDateTime(QDate(2026, 11, 1), QTime(0, 0), Qt::UTC))) ||
+        (DeviceFilter::where(QStringLiteral("Device.X.Count"), Op::LessOrEqual, qint64(12)) &&
+         DeviceFilter::where(QLatin1String(DeviceField::SerialNumber), Op::Contains,
+                             QStringLiteral("ab"), Qt::CaseInsensitive) &&
+         DeviceFilter::idIn({QStringLiteral("a"), QStringLiteral("b*")}) &&
+         DeviceFilter::where(QStringLiteral("Device.X.Enabled"), Op::Equals, true) &&
+         DeviceFilter::where(QStringLiteral("Device.X.Ratio"), Op::Less, 0.5) &&
+         DeviceFilter::where(QStringLiteral("Device.X.Y"), Op::NotExists));
+    QString error;
+    const auto back = DeviceFilter::fromStorage(
+        QJsonDocument::fromJson(QJsonDocument(f.toStorage()).toJson()).object(), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(back->toQueryString(), f.toQueryString());
+    QCOMPARE(back->toStorage(), f.toStorage());
+    QCOMPARE(DeviceFilter::fromStorage(DeviceFilter::all().toStorage())->isAll(), true);
+}
+
+void TestDeviceQuery::damagedStorage_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::newRow("empty object") << QByteArray("{}");
+    QTest::newRow("unknown op") << QByteArray(
+        R"({"field":"_tags","op":"like","value":{"text":"x"}})");
+    QTest::newRow("field not text") << QByteArray(R"({"field":1,"op":"eq","value":{"text":"x"}})");
+    QTest::newRow("value of unknown kind")
+        << QByteArray(R"({"field":"_tags","op":"eq","value":{"blob":"x"}})");
+    QTest::newRow("bad date") << QByteArray(
+        R"({"field":"_lastInform","op":"lt","value":{"date":"soon"}})");
+    QTest::newRow("and not a list") << QByteArray(R"({"and":{"field":"_tags"}})");
+    QTest::newRow("valid form, invalid filter")
+        << QByteArray(R"({"field":"a..b","op":"eq","value":{"text":"x"}})");
+}
+
+void TestDeviceQuery::damagedStorage()
+{
+    QFETCH(QByteArray, json);
+    QString error;
+    QVERIFY(!DeviceFilter::fromStorage(QJsonDocument::fromJson(json).object(), &error));
+    QVERIFY(!error.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestDeviceQuery)
