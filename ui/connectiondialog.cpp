@@ -44,8 +44,6 @@ ConnectionDialog::ConnectionDialog(Settings &settings, SecretStore &secrets, sto
     m_name = new QLineEdit(this);
     m_url = new QLineEdit(this);
     m_url->setPlaceholderText(QStringLiteral("http://acs.example.net:7557/"));
-    m_url->setToolTip(tr("The GenieACS NBI (northbound interface), port 7557 by default, or the "
-                         "HTTPS reverse proxy in front of it."));
     m_user = new QLineEdit(this);
     m_user->setPlaceholderText(tr("only if a proxy asks for HTTP Basic credentials"));
     m_password = new QLineEdit(this);
@@ -158,6 +156,11 @@ void ConnectionDialog::showProfile(int row)
     const AcsProfile p = valid ? m_list.at(row) : AcsProfile{};
     m_name->setText(p.name);
     m_url->setText(p.nbiUrl.toString());
+    m_url->setReadOnly(p.embeddedLab);
+    m_url->setToolTip(p.embeddedLab ? tr("FirmwareDesk starts this lab itself at each start, on "
+                                         "a free port of 127.0.0.1.")
+                                    : tr("The GenieACS NBI (northbound interface), port 7557 by "
+                                         "default, or the HTTPS reverse proxy in front of it."));
     m_user->setText(p.username);
     m_password->clear();
     m_timeout->setValue(qMax(1, p.timeoutMs / 1000));
@@ -220,7 +223,9 @@ void ConnectionDialog::forgetCertificate()
 
 AcsProfile ConnectionDialog::profileFromFields() const
 {
-    AcsProfile p;
+    // Start from the stored profile, so that what the form does not show is kept.
+    AcsProfile p = m_row >= 0 && m_row < m_list.size() ? m_list.at(m_row) : AcsProfile{};
+    p.trustedFingerprints.clear();
     p.name = m_name->text().trimmed();
     p.nbiUrl = QUrl::fromUserInput(m_url->text().trimmed());
     p.username = m_user->text().trimmed();

@@ -93,6 +93,7 @@ QList<AcsProfile> Settings::acsProfiles() const
         p.trustedFingerprints =
             m_backend->value(QStringLiteral("trustedFingerprints")).toStringList();
         p.timeoutMs = m_backend->value(QStringLiteral("timeoutMs"), 15000).toInt();
+        p.embeddedLab = m_backend->value(QStringLiteral("embeddedLab"), false).toBool();
         if (!p.name.isEmpty())
             out.append(p);
     }
@@ -114,6 +115,8 @@ void Settings::setAcsProfiles(const QList<AcsProfile> &profiles)
         m_backend->setValue(QStringLiteral("username"), p.username);
         m_backend->setValue(QStringLiteral("trustedFingerprints"), p.trustedFingerprints);
         m_backend->setValue(QStringLiteral("timeoutMs"), p.timeoutMs);
+        if (p.embeddedLab)
+            m_backend->setValue(QStringLiteral("embeddedLab"), true);
     }
     m_backend->endArray();
     Q_EMIT changed(QLatin1String(ProfilesGroup));

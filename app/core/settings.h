@@ -29,6 +29,8 @@ struct AcsProfile
     // SHA-256 fingerprints (hex, lower case) of TLS certificates the engineer approved.
     QStringList trustedFingerprints;
     int timeoutMs = 15000;
+    // The lab that FirmwareDesk starts itself (see EmbeddedLab); its URL follows the lab's port.
+    bool embeddedLab = false;
 
     bool operator==(const AcsProfile &) const = default;
 };

@@ -68,6 +68,12 @@ void TestSettings::profilesRoundTrip()
                  QStringLiteral("noc"),
                  {QStringLiteral("ab12")},
                  20000};
+    AcsProfile lab{QStringLiteral("Lab (embedded)"),
+                   QUrl(QStringLiteral("http://127.0.0.1:4711/")),
+                   {},
+                   {},
+                   15000,
+                   true};
     QSignalSpy spy(&s, &Settings::changed);
     s.setAcsProfiles({a, b});
     QCOMPARE(spy.size(), 1);
@@ -76,6 +82,9 @@ void TestSettings::profilesRoundTrip()
     QCOMPARE(spy.size(), 1); // unchanged
     s.setAcsProfiles({b});
     QCOMPARE(s.acsProfiles(), QList<AcsProfile>{b});
+    s.setAcsProfiles({b, lab});
+    QCOMPARE(s.acsProfiles().at(1).embeddedLab, true);
+    QCOMPARE(s.acsProfiles().at(0).embeddedLab, false);
 }
 
 void TestSettings::activeProfile()
