@@ -67,7 +67,7 @@ ConnectionDialog::ConnectionDialog(Settings &settings, SecretStore &secrets, sto
     form->addRow(tr("U&sername:"), m_user);
     form->addRow(tr("&Password:"), m_password);
     form->addRow(QString(), m_keychainNote);
-    form->addRow(tr("&Timeout:"), m_timeout);
+    form->addRow(tr("T&imeout:"), m_timeout);
     form->addRow(tr("Trusted certificates (SHA-256):"), m_trusted);
     form->addRow(QString(), forget);
 
