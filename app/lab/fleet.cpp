@@ -118,6 +118,24 @@ Fleet::Fleet(LabStore &store, const Clock &clock, FleetProfile profile, Options 
             cpe->flags |= SimulatedCpe::NeverReturn;
         if (random(quint32(i), 8) < f.slowLink)
             cpe->flags |= SimulatedCpe::SlowLink;
+        double crPick = random(quint32(i), 12);
+        for (const auto &[name, share] : f.connectionRequest) {
+            crPick -= share;
+            if (crPick >= 0)
+                continue;
+            static const QHash<QString, ConnectionRequestBehaviour> byName = {
+                {QStringLiteral("refuse"), ConnectionRequestBehaviour::Refuse},
+                {QStringLiteral("timeout"), ConnectionRequestBehaviour::Timeout},
+                {QStringLiteral("busy"), ConnectionRequestBehaviour::Busy},
+                {QStringLiteral("notFound"), ConnectionRequestBehaviour::NotFound},
+                {QStringLiteral("basicAuth"), ConnectionRequestBehaviour::BasicAuth},
+                {QStringLiteral("badCredentials"), ConnectionRequestBehaviour::BadCredentials},
+                {QStringLiteral("httpsUrl"), ConnectionRequestBehaviour::HttpsUrl},
+                {QStringLiteral("badUrl"), ConnectionRequestBehaviour::BadUrl},
+                {QStringLiteral("noSession"), ConnectionRequestBehaviour::AcceptNoSession}};
+            m_crBehaviour.insert(i, byName.value(name));
+            break;
+        }
         const quint64 h = splitmix(m_options.seed * 1000003ULL + quint64(i));
         cpe->serial =
             vendor.sequentialSerials
@@ -337,6 +355,14 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events)
     Q_EMIT sessionFinished(id);
 }
 
+void Fleet::setConnectionRequestBehaviour(int index, ConnectionRequestBehaviour behaviour)
+{
+    if (behaviour == ConnectionRequestBehaviour::Accept)
+        m_crBehaviour.remove(index);
+    else
+        m_crBehaviour.insert(index, behaviour);
+}
+
 void Fleet::connectionRequest(const QString &deviceId, std::function<void(const QString &)> done)
 {
     const int index = indexOf(deviceId);
@@ -349,6 +375,36 @@ void Fleet::connectionRequest(const QString &deviceId, std::function<void(const 
     if ((cpe.flags & SimulatedCpe::Offline) || cpe.state == SimulatedCpe::State::Rebooting ||
         cpe.state == SimulatedCpe::State::Dead) {
         done(QStringLiteral("Device is offline"));
+        return;
+    }
+    switch (m_crBehaviour.value(index, ConnectionRequestBehaviour::Accept)) {
+    case ConnectionRequestBehaviour::Accept:
+        break;
+    case ConnectionRequestBehaviour::AcceptNoSession:
+        done(QString());
+        return;
+    case ConnectionRequestBehaviour::Refuse:
+    case ConnectionRequestBehaviour::Busy:
+        done(QStringLiteral("Device is offline"));
+        return;
+    case ConnectionRequestBehaviour::Timeout:
+        QTimer::singleShot(m_options.connectionRequestTimeoutMs, this,
+                           [done = std::move(done)] { done(QStringLiteral("Device is offline")); });
+        return;
+    case ConnectionRequestBehaviour::NotFound:
+        done(QStringLiteral("Connection request error: Unexpected status code 404"));
+        return;
+    case ConnectionRequestBehaviour::BasicAuth:
+        done(QStringLiteral("Basic HTTP authentication not allowed"));
+        return;
+    case ConnectionRequestBehaviour::BadCredentials:
+        done(QStringLiteral("Connection request error: Incorrect connection request credentials"));
+        return;
+    case ConnectionRequestBehaviour::HttpsUrl:
+        done(QStringLiteral("Invalid connection request URL or protocol"));
+        return;
+    case ConnectionRequestBehaviour::BadUrl:
+        done(QStringLiteral("Invalid connection request URL"));
         return;
     }
     done(QString());

@@ -37,6 +37,20 @@ struct PendingTransfer
     QString newVersion; // applied at the reboot when not empty
 };
 
+// How a router's connection-request endpoint answers (GENIEACS.md §3; transcripts T042-T055).
+enum class ConnectionRequestBehaviour : quint8 {
+    Accept,          // 200, then a "6 CONNECTION REQUEST" session
+    AcceptNoSession, // 200, but the router never informs (T046)
+    Refuse,          // connection refused: "Device is offline" (T042, T048)
+    Timeout,   // accepts TCP, never answers: "Device is offline" after the CR timeout (T043, T049)
+    Busy,      // answers 503: "Device is offline" (T053)
+    NotFound,  // answers 404 (T044, T050)
+    BasicAuth, // asks for Basic authentication (T051)
+    BadCredentials, // rejects the Digest credentials (T052)
+    HttpsUrl,       // its ConnectionRequestURL is https: (T054)
+    BadUrl          // its ConnectionRequestURL does not parse (T055)
+};
+
 // One simulated router, kept small (100,000 of them live in one process): its identity comes from
 // the profile and the seed, its data model from the vendor's templates.
 struct SimulatedCpe
@@ -85,8 +99,9 @@ public:
     {
         int devices = 1000;
         quint64 seed = 1;
-        int tickMs = 50;               // real milliseconds between scheduler passes
-        int maxSessionsPerTick = 2000; // keeps the event loop responsive at scale
+        int tickMs = 50;                       // real milliseconds between scheduler passes
+        int maxSessionsPerTick = 2000;         // keeps the event loop responsive at scale
+        int connectionRequestTimeoutMs = 2000; // CONNECTION_REQUEST_TIMEOUT (real time)
         CwmpEngine::Config engine;
     };
 
@@ -108,6 +123,8 @@ public:
     const FleetProfile &profile() const { return m_profile; }
     CwmpEngine &engine() { return *m_engine; }
     void setFsUrlPrefix(const QString &prefix);
+    // Makes one router's connection-request endpoint misbehave (or behave again).
+    void setConnectionRequestBehaviour(int index, ConnectionRequestBehaviour behaviour);
     // A router opens a session now (tests and the CLI).
     void informNow(int index, quint16 events);
     // The value the router itself holds for a parameter (invalid when it has none).
@@ -143,6 +160,7 @@ private:
     std::unique_ptr<CwmpEngine> m_engine;
     std::vector<std::unique_ptr<SimulatedCpe>> m_cpes;
     QHash<QString, int> m_index;
+    QHash<int, ConnectionRequestBehaviour> m_crBehaviour;
     using WakeEntry = std::pair<qint64, quint32>;
     std::priority_queue<WakeEntry, std::vector<WakeEntry>, std::greater<>> m_wake;
     QTimer *m_timer = nullptr;

@@ -154,6 +154,18 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     f.failures.neverReturn = number(fail, "neverReturn", 0);
     f.failures.slowLink = number(fail, "slowLink", 0);
     f.failures.slowLinkBytesPerSecond = qint64(number(fail, "slowLinkBytesPerSecond", 16 * 1024));
+    static const QStringList crNames = {
+        QStringLiteral("refuse"),   QStringLiteral("timeout"),   QStringLiteral("busy"),
+        QStringLiteral("notFound"), QStringLiteral("basicAuth"), QStringLiteral("badCredentials"),
+        QStringLiteral("httpsUrl"), QStringLiteral("badUrl"),    QStringLiteral("noSession")};
+    const QJsonObject cr = fail.value(QStringLiteral("connectionRequest")).toObject();
+    for (auto it = cr.begin(); it != cr.end(); ++it) {
+        if (!crNames.contains(it.key())) {
+            *error = QStringLiteral("profile: unknown connectionRequest failure %1").arg(it.key());
+            return std::nullopt;
+        }
+        f.failures.connectionRequest.append({it.key(), it.value().toDouble()});
+    }
     const FleetProfile defaults = defaultProfile();
     for (const QJsonValue &vv : root.value(QStringLiteral("vendors")).toArray()) {
         const QJsonObject o = vv.toObject();

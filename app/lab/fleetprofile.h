@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <QPair>
 #include <QString>
 #include <QStringList>
 
@@ -62,6 +63,9 @@ struct FailureProfile
     double neverReturn = 0;     // reboots after an upgrade and never comes back
     double slowLink = 0;        // downloads at slowLinkBytesPerSecond
     qint64 slowLinkBytesPerSecond = 16 * 1024;
+    // Misbehaving connection-request endpoints by name (refuse, timeout, busy, notFound,
+    // basicAuth, badCredentials, httpsUrl, badUrl, noSession) and share of the fleet.
+    QList<QPair<QString, double>> connectionRequest;
 };
 
 // The simulated fleet, read from a JSON profile file (see tests/lab/data/profile-*.json).

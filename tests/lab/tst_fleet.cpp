@@ -66,6 +66,8 @@ private Q_SLOTS:
     void taskExpiryAndFaultedTasksWithExpiry();
     void downloadWithoutTransferCompleteTimesOut();
     void deletedDeviceRegistersAgain();
+    void connectionRequestEndpoints_data();
+    void connectionRequestEndpoints();
 
 private:
     void makeLab(FleetProfile profile, int devices, bool https = false);
@@ -574,6 +576,25 @@ void TestFleet::offlineRoutersAndNeverReturning()
         }
     }
     QVERIFY(offline > 5 && offline < 35);
+    // Connection-request failures from the profile.
+    QString error;
+    QVERIFY(!FleetProfile::fromJson(
+        R"({"vendors":[{"oui":"x","versions":["1"],"architectures":["a"]}],"failures":{"connectionRequest":{"nope":1}}})",
+        &error));
+    QVERIFY(error.contains(QLatin1String("nope")));
+    const auto p = FleetProfile::fromJson(
+        R"({"vendors":[{"oui":"00AAAA","productClass":"LabBox","versions":["1"],"architectures":["a"],"dataModel":"tr098"}],"failures":{"connectionRequest":{"notFound":1}}})",
+        &error);
+    QVERIFY2(p.has_value(), qPrintable(error));
+    LabStore store(*m_clock);
+    Fleet::Options fo;
+    fo.devices = 3;
+    fo.tickMs = 3600 * 1000;
+    Fleet fleet(store, *m_clock, *p, fo);
+    fleet.start();
+    QString status = QStringLiteral("unset");
+    fleet.connectionRequest(fleet.deviceId(2), [&](const QString &s) { status = s; });
+    QCOMPARE(status, QStringLiteral("Connection request error: Unexpected status code 404"));
     RawHttpClient c(m_nbi->port());
     QCOMPARE(c.request("HEAD", "/devices/").header("total"),
              QByteArray("40")); // registered before going offline
@@ -750,6 +771,69 @@ void TestFleet::deletedDeviceRegistersAgain()
     QCOMPARE(doc.value(QStringLiteral("_registered")).toString(),
              QStringLiteral("2026-12-01T06:30:01.000Z"));
     QVERIFY(!doc.contains(QStringLiteral("_tags")));
+}
+
+void TestFleet::connectionRequestEndpoints_data()
+{
+    QTest::addColumn<int>("behaviour");
+    QTest::addColumn<QByteArray>("reason");
+    QTest::addColumn<int>("minMs");
+    using B = ConnectionRequestBehaviour;
+    QTest::newRow("T048 refused") << int(B::Refuse) << QByteArray("Device is offline") << 0;
+    QTest::newRow("T049 frozen CPE: CR timeout")
+        << int(B::Timeout) << QByteArray("Device is offline") << 290;
+    QTest::newRow("T053 CPE answers 503") << int(B::Busy) << QByteArray("Device is offline") << 0;
+    QTest::newRow("T050 CPE answers 404")
+        << int(B::NotFound) << QByteArray("Connection request error: Unexpected status code 404")
+        << 0;
+    QTest::newRow("T051 Basic auth")
+        << int(B::BasicAuth) << QByteArray("Basic HTTP authentication not allowed") << 0;
+    QTest::newRow("T052 bad Digest credentials")
+        << int(B::BadCredentials)
+        << QByteArray("Connection request error: Incorrect connection request credentials") << 0;
+    QTest::newRow("T054 https URL")
+        << int(B::HttpsUrl) << QByteArray("Invalid connection request URL or protocol") << 0;
+    QTest::newRow("T055 unparsable URL")
+        << int(B::BadUrl) << QByteArray("Invalid connection request URL") << 0;
+}
+
+void TestFleet::connectionRequestEndpoints()
+{
+    QFETCH(int, behaviour);
+    QFETCH(QByteArray, reason);
+    QFETCH(int, minMs);
+    Fleet::Options o;
+    o.devices = 2;
+    o.tickMs = 3600 * 1000;
+    o.connectionRequestTimeoutMs = 300;
+    m_fleet.reset();
+    m_store = std::make_unique<LabStore>(*m_clock);
+    NbiServer::Options no;
+    no.sessionPollMs = 20;
+    no.deviceOnlineThresholdMs = 300;
+    m_nbi = std::make_unique<NbiServer>(*m_store, no);
+    QVERIFY(m_nbi->listen());
+    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, FleetProfile::defaultProfile(), o);
+    m_nbi->setConnectionRequester(m_fleet.get());
+    m_fleet->start();
+    m_fleet->setConnectionRequestBehaviour(0, ConnectionRequestBehaviour(behaviour));
+    QElapsedTimer t;
+    t.start();
+    RawResponse r = post(m_fleet->deviceId(0), "?connection_request", QByteArray());
+    QCOMPARE(r.status, 504);
+    QCOMPARE(r.reason, reason);
+    QCOMPARE(r.body, reason);
+    QVERIFY(t.elapsed() >= minMs);
+    r = post(m_fleet->deviceId(0), "?connection_request", R"({"name":"reboot"})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, reason);
+    QCOMPARE(m_store->tasks().size(), 1);
+    // T046: accepted, but no session follows.
+    m_fleet->setConnectionRequestBehaviour(1, ConnectionRequestBehaviour::AcceptNoSession);
+    QCOMPARE(post(m_fleet->deviceId(1), "?connection_request", QByteArray()).status, 200);
+    r = post(m_fleet->deviceId(1), "?connection_request", R"({"name":"reboot"})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task queued but not processed"));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)
