@@ -4,16 +4,21 @@
 #include "core/logging.h"
 #include "core/paths.h"
 #include "core/settings.h"
+#include "firmware/filelibrary.h"
+#include "httplinkprobe.h"
 #include "keychainsecretstore.h"
 #include "models/auditlogmodel.h"
 #include "models/connectionstatus.h"
 #include "store/auditlog.h"
+#include "store/sqlfilecatalog.h"
 #include "store/store.h"
+#include "ui/filesscreen.h"
 #include "ui/mainwindow.h"
 
 #include <QCoreApplication>
 #include <QDir>
 #include <QHostInfo>
+#include <QStyle>
 
 namespace fwd {
 
@@ -26,6 +31,9 @@ struct CompositionRoot::Parts
     std::unique_ptr<store::AuditLog> audit;
     std::unique_ptr<models::AuditLogModel> auditModel;
     std::unique_ptr<models::ConnectionStatus> connection;
+    std::unique_ptr<store::SqlFileCatalog> fileCatalog;
+    std::unique_ptr<firmware::FileLibrary> library;
+    std::unique_ptr<HttpLinkProbe> linkProbe;
     std::unique_ptr<ui::MainWindow> window;
 };
 
@@ -42,6 +50,12 @@ CompositionRoot::~CompositionRoot()
     m_parts->auditModel.reset();
     m_parts->audit.reset();
     m_parts->store.reset();
+    // The library after the store, and only once the store's answer to load() was delivered:
+    // Qt 6.4's QFuture::then/onFailed assert when their context object is already gone.
+    if (m_parts->library)
+        QCoreApplication::sendPostedEvents(m_parts->library.get());
+    m_parts->library.reset();
+    m_parts->fileCatalog.reset();
 }
 
 ui::MainWindow *CompositionRoot::window() const
@@ -86,8 +100,30 @@ bool CompositionRoot::start()
 
     p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
         *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
-    if (!m_commandLine.screen.isEmpty())
-        p.window->showScreen(m_commandLine.screen);
+
+    // The file library (issue 6) and the Files screen. Publishing on the built-in file server
+    // and uploading to GenieACS stay disabled (with the reason on the actions) until a
+    // FileServer and the active profile's NbiClient are wired in: pass a ui::FileServerPublisher
+    // and a ui::NbiFileUploader in the screen's Services.
+    p.fileCatalog = std::make_unique<store::SqlFileCatalog>(*p.store);
+    p.library = std::make_unique<firmware::FileLibrary>(
+        QDir(dataDirectory()).filePath(QStringLiteral("files")), *p.fileCatalog, p.clock);
+    p.library->load();
+    p.linkProbe = std::make_unique<HttpLinkProbe>();
+    p.linkProbe->setFingerprintSource([settings = p.settings.get()] {
+        QStringList approved;
+        for (const AcsProfile &profile : settings->acsProfiles())
+            approved << profile.trustedFingerprints;
+        return approved;
+    });
+    p.window->addScreen(
+        QStringLiteral("files"), QCoreApplication::translate("fwd::CompositionRoot", "Files"),
+        p.window->style()->standardIcon(QStyle::SP_DirIcon),
+        new ui::FilesScreen({*p.library, *p.audit, p.linkProbe.get(), nullptr, nullptr}));
+    const QString screen = !m_commandLine.screen.isEmpty()
+                               ? m_commandLine.screen
+                               : p.settings->value(Settings::CurrentScreen);
+    p.window->showScreen(screen.isEmpty() ? QStringLiteral("files") : screen);
     p.window->show();
     p.connection->refresh();
     if (p.settings->acsProfiles().isEmpty())
