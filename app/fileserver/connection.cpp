@@ -339,7 +339,7 @@ QByteArray Connection::commonHeaders(int status, const char *reason) const
     QByteArray h;
     h.reserve(512);
     h += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
-    h += "Date: " + formatHttpDate(m_worker->shared().clock->now()) + "\r\n";
+    h += "Date: " + m_worker->httpDate() + "\r\n";
     h += "Server: FirmwareDesk\r\n";
     return h;
 }
@@ -384,45 +384,38 @@ void Connection::handle(const HttpRequestHead &head)
     const TargetResult target = resolveTarget(head.target);
     if (target.errorStatus == 400)
         return respondError(400, "Bad Request", true);
-    const std::optional<PublishedFile> file =
-        target.errorStatus == 0 ? s.catalog->find(target.name) : std::nullopt;
-    if (!file)
+    const std::shared_ptr<const CatalogEntry> entry =
+        target.errorStatus == 0 ? s.catalog->find(target.name) : nullptr;
+    if (!entry)
         return respondError(404, "Not Found", false);
+    const PublishedFile *file = &entry->file;
     m_record.file = file->name;
 
     QString user;
     if (s.catalog->authorize(*file, head.header("authorization"), &user) ==
         FileCatalog::AuthResult::Denied) {
         m_record.user = user;
-        s.catalog->count(file->name, {.requests = 1, .denied = 1});
+        entry->counters->add({.requests = 1, .denied = 1});
         return respondError(
             401, "Unauthorized", false,
             "WWW-Authenticate: Basic realm=\"FirmwareDesk\", charset=\"UTF-8\"\r\n");
     }
     m_record.user = user;
 
-    const int fd = ::open(QFile::encodeName(file->absolutePath).constData(), O_RDONLY | O_CLOEXEC);
+    const int fd = ::open(entry->encodedPath.constData(), O_RDONLY | O_CLOEXEC);
     struct stat st = {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != file->size) {
         if (fd >= 0)
             ::close(fd);
         qCWarning(lcFileServer).noquote() << "published file" << file->name
                                           << "is missing or changed on disk:" << file->absolutePath;
-        s.catalog->count(file->name, {.requests = 1});
+        entry->counters->add({.requests = 1});
         return respondError(500, "Internal Server Error", false);
     }
 
-    const QByteArray etag =
-        '"' +
-        (file->etag.isEmpty() ? QByteArray::number(file->size, 16) + '-' +
-                                    QByteArray::number(file->lastModified.toMSecsSinceEpoch(), 16)
-                              : file->etag.toLatin1()) +
-        '"';
-    const QDateTime lastModified =
-        QDateTime::fromSecsSinceEpoch(file->lastModified.toSecsSinceEpoch(), Qt::UTC);
-    const QByteArray lastModifiedText = formatHttpDate(lastModified);
-    const QByteArray validators =
-        "ETag: " + etag + "\r\nLast-Modified: " + lastModifiedText + "\r\n";
+    const QByteArray &etag = entry->etag;
+    const QDateTime &lastModified = entry->lastModified;
+    const QByteArray &validators = entry->validatorHeaders;
 
     // Conditionals (RFC 9110 13.2.2): If-None-Match wins over If-Modified-Since.
     bool notModified = false;
@@ -438,7 +431,7 @@ void Connection::handle(const HttpRequestHead &head)
     }
     if (notModified) {
         ::close(fd);
-        s.catalog->count(file->name, {.requests = 1, .notModified = 1});
+        entry->counters->add({.requests = 1, .notModified = 1});
         QByteArray h = commonHeaders(304, "Not Modified");
         h += validators;
         beginResponse(304, "Not Modified", h, {}, 0, 0, true);
@@ -460,11 +453,10 @@ void Connection::handle(const HttpRequestHead &head)
         if (apply)
             range = evaluateRange(rangeHeader, file->size);
     }
-    const QByteArray contentType = contentTypeFor(file->name);
     if (range.kind == ByteRange::Kind::Unsatisfiable) {
         ::close(fd);
         m_record.range = truncated(rangeHeader, 100);
-        s.catalog->count(file->name, {.requests = 1});
+        entry->counters->add({.requests = 1});
         return respondError(416, "Range Not Satisfiable", false,
                             "Content-Range: bytes */" + QByteArray::number(file->size) + "\r\n");
     }
@@ -472,7 +464,7 @@ void Connection::handle(const HttpRequestHead &head)
     const int status = partial ? 206 : 200;
     const char *reason = partial ? "Partial Content" : "OK";
     QByteArray h = commonHeaders(status, reason);
-    h += "Content-Type: " + contentType + "\r\n";
+    h += "Content-Type: " + entry->contentType + "\r\n";
     h += "Content-Length: " + QByteArray::number(partial ? range.length() : file->size) + "\r\n";
     h += validators;
     h += "Accept-Ranges: bytes\r\n";
@@ -484,7 +476,7 @@ void Connection::handle(const HttpRequestHead &head)
         m_record.range = QString::fromLatin1(cr);
     }
     m_fileFd = fd;
-    m_countsAsDownload = true;
+    m_downloadCounters = entry->counters;
     if (partial)
         beginResponse(status, reason, h, {}, range.first, range.length(), isHead);
     else
@@ -647,18 +639,18 @@ void Connection::logResponse(bool completed)
     m_record.bytesSent = m_bodySent;
     m_record.completed = completed;
     m_record.durationMs = monotonicMs() - m_requestStartMs;
-    if (m_countsAsDownload) {
+    if (m_downloadCounters) {
         FileCounters delta;
         delta.requests = 1;
         delta.bytesSent = m_bodySent;
         delta.completed = completed ? 1 : 0;
         delta.brokenOff = completed ? 0 : 1;
-        s.catalog->count(m_record.file, delta);
+        m_downloadCounters->add(delta);
     }
     if (s.accessLog)
         s.accessLog->record(m_record);
     m_responseActive = false;
-    m_countsAsDownload = false;
+    m_downloadCounters.reset();
     m_record = AccessRecord();
 }
 

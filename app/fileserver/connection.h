@@ -5,11 +5,14 @@
 #include <QByteArray>
 #include <QString>
 
+#include <memory>
+
 using SSL = struct ssl_st;
 
 namespace fwd::fileserver {
 
 class Worker;
+struct AtomicFileCounters;
 struct HttpRequestHead;
 struct PublishedFile;
 
@@ -87,7 +90,7 @@ private:
     qint64 m_bodyExpected = 0;
     qint64 m_bodySent = 0;
     qint64 m_requestStartMs = 0;
-    bool m_countsAsDownload = false; // 200/206 of a published file
+    std::shared_ptr<AtomicFileCounters> m_downloadCounters; // 200/206 of a published file
     AccessRecord m_record;
     QString m_peerAddress;
     quint16 m_peerPort;

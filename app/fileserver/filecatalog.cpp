@@ -1,12 +1,16 @@
 #include "filecatalog.h"
 
+#include "contenttype.h"
+#include "httpdate.h"
 #include "httprequest.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QRandomGenerator>
+#include <QTimeZone>
 
 #include <openssl/crypto.h>
 
@@ -21,6 +25,28 @@ QByteArray hashPassword(const QByteArray &salt, const QString &password)
 }
 
 } // namespace
+
+void AtomicFileCounters::add(const FileCounters &delta)
+{
+    requests += delta.requests;
+    bytesSent += delta.bytesSent;
+    completed += delta.completed;
+    brokenOff += delta.brokenOff;
+    notModified += delta.notModified;
+    denied += delta.denied;
+}
+
+FileCounters AtomicFileCounters::snapshot() const
+{
+    FileCounters c;
+    c.requests = requests;
+    c.bytesSent = bytesSent;
+    c.completed = completed;
+    c.brokenOff = brokenOff;
+    c.notModified = notModified;
+    c.denied = denied;
+    return c;
+}
 
 QString FileCatalog::publish(PublishedFile file)
 {
@@ -44,8 +70,31 @@ QString FileCatalog::publish(PublishedFile file)
             .arg(file.size);
     if (!file.lastModified.isValid())
         file.lastModified = info.lastModified().toUTC();
+
+    auto entry = std::make_shared<CatalogEntry>();
+    entry->encodedPath = QFile::encodeName(file.absolutePath);
+    entry->etag =
+        '"' +
+        (file.etag.isEmpty() ? QByteArray::number(file.size, 16) + '-' +
+                                   QByteArray::number(file.lastModified.toMSecsSinceEpoch(), 16)
+                             : file.etag.toLatin1()) +
+        '"';
+    entry->lastModified =
+        QDateTime::fromSecsSinceEpoch(file.lastModified.toSecsSinceEpoch(), QTimeZone::utc());
+    entry->validatorHeaders = "ETag: " + entry->etag +
+                              "\r\nLast-Modified: " + formatHttpDate(entry->lastModified) + "\r\n";
+    entry->contentType = contentTypeFor(file.name);
+    {
+        QMutexLocker lock(&m_countersMutex);
+        auto &counters = m_counters[file.name];
+        if (!counters)
+            counters = std::make_shared<AtomicFileCounters>();
+        entry->counters = counters;
+    }
+    const QString name = file.name;
+    entry->file = std::move(file);
     QWriteLocker lock(&m_lock);
-    m_files.insert(file.name, file);
+    m_files.insert(name, std::shared_ptr<const CatalogEntry>(std::move(entry)));
     return {};
 }
 
@@ -55,19 +104,20 @@ bool FileCatalog::unpublish(const QString &name)
     return m_files.remove(name) > 0;
 }
 
-std::optional<PublishedFile> FileCatalog::find(const QString &name) const
+std::shared_ptr<const CatalogEntry> FileCatalog::find(const QString &name) const
 {
     QReadLocker lock(&m_lock);
-    const auto it = m_files.constFind(name);
-    if (it == m_files.cend())
-        return std::nullopt;
-    return *it;
+    return m_files.value(name);
 }
 
 QList<PublishedFile> FileCatalog::files() const
 {
     QReadLocker lock(&m_lock);
-    return m_files.values();
+    QList<PublishedFile> out;
+    out.reserve(m_files.size());
+    for (const auto &e : m_files)
+        out.append(e->file);
+    return out;
 }
 
 void FileCatalog::setCredentials(const QString &setName, const QString &user,
@@ -123,28 +173,20 @@ FileCatalog::AuthResult FileCatalog::authorize(const PublishedFile &file,
     return passwordOk && userOk ? AuthResult::Allowed : AuthResult::Denied;
 }
 
-void FileCatalog::count(const QString &name, const FileCounters &delta)
-{
-    QMutexLocker lock(&m_countersMutex);
-    FileCounters &c = m_counters[name];
-    c.requests += delta.requests;
-    c.bytesSent += delta.bytesSent;
-    c.completed += delta.completed;
-    c.brokenOff += delta.brokenOff;
-    c.notModified += delta.notModified;
-    c.denied += delta.denied;
-}
-
 FileCounters FileCatalog::counters(const QString &name) const
 {
     QMutexLocker lock(&m_countersMutex);
-    return m_counters.value(name);
+    const auto c = m_counters.value(name);
+    return c ? c->snapshot() : FileCounters();
 }
 
 QHash<QString, FileCounters> FileCatalog::allCounters() const
 {
     QMutexLocker lock(&m_countersMutex);
-    return m_counters;
+    QHash<QString, FileCounters> out;
+    for (auto it = m_counters.cbegin(); it != m_counters.cend(); ++it)
+        out.insert(it.key(), it.value()->snapshot());
+    return out;
 }
 
 } // namespace fwd::fileserver

@@ -7,9 +7,39 @@
 #include <QMutex>
 #include <QReadWriteLock>
 
+#include <QDateTime>
+
+#include <atomic>
+#include <memory>
 #include <optional>
 
 namespace fwd::fileserver {
+
+// Counters of one published name, updated by the workers without a lock.
+struct AtomicFileCounters
+{
+    std::atomic<qint64> requests{0};
+    std::atomic<qint64> bytesSent{0};
+    std::atomic<qint64> completed{0};
+    std::atomic<qint64> brokenOff{0};
+    std::atomic<qint64> notModified{0};
+    std::atomic<qint64> denied{0};
+
+    void add(const FileCounters &delta);
+    FileCounters snapshot() const;
+};
+
+// A published file with what every response needs precomputed (immutable once built).
+struct CatalogEntry
+{
+    PublishedFile file;
+    QByteArray encodedPath;      // for open()
+    QByteArray etag;             // quoted, strong
+    QDateTime lastModified;      // whole seconds, UTC
+    QByteArray validatorHeaders; // "ETag: ...\r\nLast-Modified: ...\r\n"
+    QByteArray contentType;
+    std::shared_ptr<AtomicFileCounters> counters;
+};
 
 // What is published, under which credentials, and the per-file counters (internal to the
 // server, thread-safe: the library publishes from its thread, workers look up from theirs).
@@ -23,7 +53,7 @@ public:
     // else the reason.
     QString publish(PublishedFile file);
     bool unpublish(const QString &name);
-    std::optional<PublishedFile> find(const QString &name) const;
+    std::shared_ptr<const CatalogEntry> find(const QString &name) const;
     QList<PublishedFile> files() const;
 
     void setCredentials(const QString &setName, const QString &user, const QString &password);
@@ -34,7 +64,6 @@ public:
                          QString *user) const;
 
     // Counters (keyed by published name, kept after unpublish).
-    void count(const QString &name, const FileCounters &delta);
     FileCounters counters(const QString &name) const;
     QHash<QString, FileCounters> allCounters() const;
 
@@ -47,11 +76,11 @@ private:
     };
 
     mutable QReadWriteLock m_lock;
-    QHash<QString, PublishedFile> m_files;
+    QHash<QString, std::shared_ptr<const CatalogEntry>> m_files;
     QHash<QString, Credentials> m_credentials;
 
     mutable QMutex m_countersMutex;
-    QHash<QString, FileCounters> m_counters;
+    QHash<QString, std::shared_ptr<AtomicFileCounters>> m_counters;
 };
 
 } // namespace fwd::fileserver

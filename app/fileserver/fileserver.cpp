@@ -295,7 +295,10 @@ bool FileServer::unpublish(const QString &name)
 
 std::optional<PublishedFile> FileServer::publishedFile(const QString &name) const
 {
-    return m_catalog->find(name);
+    const auto entry = m_catalog->find(name);
+    if (!entry)
+        return std::nullopt;
+    return entry->file;
 }
 
 QList<PublishedFile> FileServer::publishedFiles() const

@@ -78,14 +78,35 @@ QDateTime make(int year, int month, int day, const QTime &time)
 
 QByteArray formatHttpDate(const QDateTime &time)
 {
+    // Written digit by digit: this runs for every response.
     const QDateTime t = time.toUTC();
     const QDate d = t.date();
     const QTime tm = t.time();
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                  kDays[size_t(d.dayOfWeek() - 1)], d.day(), kMonths[size_t(d.month() - 1)],
-                  d.year(), tm.hour(), tm.minute(), tm.second());
-    return QByteArray(buf);
+    QByteArray out(29, Qt::Uninitialized);
+    char *p = out.data();
+    auto two = [&p](int v) {
+        *p++ = char('0' + v / 10 % 10);
+        *p++ = char('0' + v % 10);
+    };
+    std::memcpy(p, kDays[size_t(d.dayOfWeek() - 1)], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    two(d.day());
+    *p++ = ' ';
+    std::memcpy(p, kMonths[size_t(d.month() - 1)], 3);
+    p += 3;
+    *p++ = ' ';
+    two(d.year() / 100);
+    two(d.year() % 100);
+    *p++ = ' ';
+    two(tm.hour());
+    *p++ = ':';
+    two(tm.minute());
+    *p++ = ':';
+    two(tm.second());
+    std::memcpy(p, " GMT", 4);
+    return out;
 }
 
 QDateTime parseHttpDate(QByteArrayView text)

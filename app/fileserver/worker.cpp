@@ -2,9 +2,13 @@
 
 #include "connection.h"
 #include "fileserverlogging.h"
+#include "httpdate.h"
+
+#include "core/clock.h"
 
 #include <QCoreApplication>
 #include <QHostAddress>
+#include <QTimeZone>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -191,6 +195,17 @@ void Worker::setInterest(int fd, Connection *connection, bool read, bool write)
     ev.events = (read ? EPOLLIN : 0u) | (write ? EPOLLOUT : 0u);
     ev.data.ptr = connection;
     ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
+}
+
+const QByteArray &Worker::httpDate()
+{
+    const qint64 nowMs = m_shared->clock->nowMs();
+    const qint64 second = nowMs / 1000;
+    if (second != m_dateSecond) {
+        m_dateSecond = second;
+        m_date = formatHttpDate(QDateTime::fromMSecsSinceEpoch(second * 1000, QTimeZone::utc()));
+    }
+    return m_date;
 }
 
 void Worker::release(Connection *connection)

@@ -2,6 +2,7 @@
 
 #include "fileserverconfig.h"
 
+#include <QByteArray>
 #include <QMutex>
 #include <QString>
 #include <QTcpServer>
@@ -71,6 +72,8 @@ public:
     void release(Connection *connection);
     void throttle(Connection *connection);
     ServerShared &shared() { return *m_shared; }
+    // The Date header value, formatted once per second.
+    const QByteArray &httpDate();
     char *scratch() { return m_scratch.data(); }
     qsizetype scratchSize() const { return qsizetype(m_scratch.size()); }
 
@@ -94,6 +97,8 @@ private:
     std::vector<Connection *> m_throttled;
     std::vector<char> m_scratch;
     int m_sweepIntervalMs = 1000;
+    qint64 m_dateSecond = -1;
+    QByteArray m_date;
 };
 
 // Accepts connections and hands each socket to a worker (internal).

@@ -126,6 +126,17 @@ rss_kib() {
   echo "$total"
 }
 
+# CPU time (user + system, in clock ticks) of the server and its children (nginx workers).
+cpu_ticks() {
+  local total=0 pid
+  for pid in $SERVER_PID $(pgrep -P "$SERVER_PID" || true); do
+    [[ -r /proc/$pid/stat ]] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+TICKS=$(getconf CLK_TCK)
+
 # wrk's "Transfer/sec: 1.66GB" to MiB/s.
 to_mib() {
   awk -v v="$1" 'BEGIN { n = v + 0; u = v; gsub(/[0-9.]/, "", u);
@@ -135,16 +146,22 @@ to_mib() {
 
 median() { sort -n | awk '{a[NR] = $1} END { print a[int((NR + 1) / 2)] }'; }
 
-# measure <server> <path> <connections> -> "MiB/s req/s peakRSS"
+# measure <server> <path> <connections> -> "MiB/s req/s peakRSS MiB-per-CPU-s req-per-CPU-s"
+# The per-CPU-second figures are the server's efficiency; unlike wall-clock throughput they hold
+# up when other work shares the machine.
 measure() {
-  local which=$1 path=$2 conns=$3 threads=2 out
+  local which=$1 path=$2 conns=$3 threads=2 out cpu0 cpu1
   ((conns < 2)) && threads=1
   start_server "$which"
+  cpu0=$(cpu_ticks)
   out=$(wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 60s "$URL_BASE$path")
+  cpu1=$(cpu_ticks)
   local rps tput
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   tput=$(to_mib "$(awk '/Transfer\/sec/ {print $2}' <<<"$out")")
-  echo "$tput $rps $(peak_rss_mib)"
+  awk -v t="$tput" -v r="$rps" -v m="$(peak_rss_mib)" -v c="$((cpu1 - cpu0))" -v hz="$TICKS" \
+    -v d="$DURATION" 'BEGIN { s = c / hz; if (s <= 0) s = 1 / hz;
+      printf "%d %d %d %.0f %.0f\n", t, r, m, t * d / s, r * d / s }'
   stop_server
 }
 
@@ -158,20 +175,21 @@ for kind in large small; do
   SERVE_PATH=$path # the serve tool publishes this one file
   echo "## ${kind} file ($path)"
   echo
-  echo "| connections | FirmwareDesk MiB/s | req/s | peak RSS MiB | nginx MiB/s | req/s | peak RSS MiB | throughput ratio |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| connections | FirmwareDesk MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | nginx MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | throughput ratio | efficiency ratio |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for conns in $LEVELS; do
-    fwd_t=() fwd_r=() fwd_m=() ngx_t=() ngx_r=() ngx_m=()
+    f=() n=()
     for _ in $(seq "$REPEAT"); do
-      read -r t r m < <(measure fwd "$path" "$conns"); fwd_t+=("$t"); fwd_r+=("$r"); fwd_m+=("$m")
-      read -r t r m < <(measure nginx "$path" "$conns"); ngx_t+=("$t"); ngx_r+=("$r"); ngx_m+=("$m")
+      f+=("$(measure fwd "$path" "$conns")")
+      n+=("$(measure nginx "$path" "$conns")")
     done
-    ft=$(printf '%s\n' "${fwd_t[@]}" | median); fr=$(printf '%s\n' "${fwd_r[@]}" | median)
-    fm=$(printf '%s\n' "${fwd_m[@]}" | median); nt=$(printf '%s\n' "${ngx_t[@]}" | median)
-    nr=$(printf '%s\n' "${ngx_r[@]}" | median); nm=$(printf '%s\n' "${ngx_m[@]}" | median)
+    col() { local i=$1; shift; printf '%s\n' "$@" | awk -v i="$i" '{print $i}' | median; }
+    ft=$(col 1 "${f[@]}"); fr=$(col 2 "${f[@]}"); fm=$(col 3 "${f[@]}"); fe=$(col 4 "${f[@]}"); fq=$(col 5 "${f[@]}")
+    nt=$(col 1 "${n[@]}"); nr=$(col 2 "${n[@]}"); nm=$(col 3 "${n[@]}"); ne=$(col 4 "${n[@]}"); nq=$(col 5 "${n[@]}")
     ratio=$(awk -v a="$ft" -v b="$nt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    echo "| $conns | $ft | $fr | $fm | $nt | $nr | $nm | $ratio |"
-    echo "#   runs: fwd MiB/s ${fwd_t[*]}; nginx MiB/s ${ngx_t[*]}" >&2
+    eff=$(awk -v a="$fe" -v b="$ne" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    echo "| $conns | $ft | $fr | $fm | $fe | $fq | $nt | $nr | $nm | $ne | $nq | $ratio | $eff |"
+    echo "#   $conns connections, runs (MiB/s req/s RSS MiB/CPU-s req/CPU-s): fwd ${f[*]// /,} ; nginx ${n[*]// /,}" >&2
   done
   echo
 done
