@@ -84,6 +84,7 @@ private Q_SLOTS:
     void connectionTest();
     void countAndQueryDevices();
     void listDevicesByKeysetPaging();
+    void cancelListFromPageSlot();
     void tags();
     void deleteDevice();
     void deviceInSessionIsRetriedThenReported();
@@ -240,6 +241,21 @@ void TestNbiClient::listDevicesByKeysetPaging()
     const auto limited = run<DeviceListResult>(
         m_client->listDevices(DeviceFilter::all(), {QStringLiteral("_id")}, 2, 3));
     QCOMPARE(limited.payload.received, qint64(3));
+}
+
+void TestNbiClient::cancelListFromPageSlot()
+{
+    // A screen closing while the list is coming in: cancel from the page slot stops the paging.
+    auto *job = m_client->listDevices(DeviceFilter::all(), {QStringLiteral("_id")}, 2);
+    int pages = 0;
+    connect(job, &DeviceListJob::page, this, [&pages, job](const QList<DeviceRecord> &) {
+        ++pages;
+        job->cancel();
+    });
+    const auto r = run<DeviceListResult>(job);
+    QCOMPARE(r.error, NbiError::Cancelled);
+    QCOMPARE(pages, 1);
+    QCOMPARE(r.payload.received, qint64(2));
 }
 
 void TestNbiClient::tags()

@@ -87,6 +87,7 @@ private Q_SLOTS:
     void legacyGenerationChecksDeviceBeforeTagging();
     void longCallsLeaveRoomForOthers();
     void operationsUnsupportedOnLegacy();
+    void retryAfterIsHonoured();
 };
 
 void TestNbiJob::queryErrorMatrix_data()
@@ -585,6 +586,34 @@ void TestNbiJob::operationsUnsupportedOnLegacy()
     QVERIFY(spy.wait());
     QCOMPARE(spy.at(0).at(0).value<QueryResult>().error, NbiError::Unsupported);
     QCOMPARE(f.fake->requests().size(), 1);
+}
+
+void TestNbiJob::retryAfterIsHonoured()
+{
+    // GenieACS's CWMP side (and proxies) say when to come back: "Retry-after: 60" (N10).
+    NbiClient::Options options = fastRetries();
+    options.retryMaxDelayMs = 600;
+    QElapsedTimer elapsed;
+    QList<qint64> sentAt;
+    auto n = std::make_shared<int>(0);
+    Fixture f(
+        [&, n](const FakeNetworkAccessManager::Captured &) {
+            sentAt.append(elapsed.elapsed());
+            if ((*n)++ == 0)
+                return Script::answer(503, "Service Unavailable", {}, {{"Retry-after", "60"}});
+            return Script::genie(200, "OK", "[]");
+        },
+        5000, options);
+    elapsed.start();
+    auto *job = f.client->query(Collection::Presets, QueryOptions());
+    QSignalSpy spy(job, &QueryJob::finished);
+    job->start();
+    QVERIFY(spy.wait());
+    QVERIFY(spy.at(0).at(0).value<QueryResult>().ok());
+    QCOMPARE(sentAt.size(), 2);
+    // 60 s asked, capped at the client's maximum delay (600 ms here), far above the 5 ms base.
+    QVERIFY2(sentAt.at(1) - sentAt.at(0) >= 550,
+             qPrintable(QString::number(sentAt.at(1) - sentAt.at(0))));
 }
 
 QTEST_GUILESS_MAIN(TestNbiJob)
