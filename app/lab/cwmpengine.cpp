@@ -474,6 +474,24 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
 bool CwmpEngine::refresh(Session &s, const QString &path, QString *code, QString *message,
                          QVariantMap *detail)
 {
+    if (path == QLatin1String("VirtualParameters") ||
+        path.startsWith(QLatin1String("VirtualParameters."))) {
+        QStringList names;
+        const QString name = path.mid(18);
+        if (name.isEmpty() || name == QLatin1String("*")) {
+            m_store.collection(QStringLiteral("virtualParameters"))
+                ->forEach([&](const QVariantMap &vp) {
+                    names.append(vp.value(QStringLiteral("_id")).toString());
+                });
+        } else {
+            names.append(name);
+        }
+        for (const QString &n : std::as_const(names)) {
+            if (!virtualParameter(s, QStringLiteral("default"), n, {}, {}, code, message, detail))
+                return false;
+        }
+        return true;
+    }
     if (++s.rpcs > m_config.maxRpcs) {
         *code = QStringLiteral("too_many_rpcs");
         *message = QStringLiteral("Too many RPC requests");
@@ -680,6 +698,8 @@ public:
             return declareDeviceId(path);
         if (path.startsWith(QLatin1String("Downloads.")))
             return declareDownloads(path, timestamps, values);
+        if (path.startsWith(QLatin1String("VirtualParameters.")) && !path.contains(u'*'))
+            return declareVirtual(path, timestamps, values);
         return declareParameter(path, timestamps, values);
     }
 
@@ -887,6 +907,22 @@ private:
         return out;
     }
 
+    QVariantList declareVirtual(const QString &path, const QVariantMap &timestamps,
+                                const QVariantMap &values)
+    {
+        const qint64 wanted = timestampFrom(timestamps);
+        const ParamNode *n = m_s.device->node(m_engine.m_store.paths(), path);
+        if (values.contains(QStringLiteral("value")) ||
+            (wanted != std::numeric_limits<qint64>::min() && (!n || n->timestamp < wanted))) {
+            if (!m_engine.virtualParameter(m_s, m_channel, path.mid(18), timestamps, values, &code,
+                                           &message, &detail)) {
+                failed = true;
+                return {};
+            }
+        }
+        return collect(path);
+    }
+
     QVariantList collect(const QString &path) const
     {
         QVariantList out;
@@ -1000,6 +1036,47 @@ bool CwmpEngine::runScript(Session &s, const QString &channel, const QString &na
     *code = QStringLiteral("too_many_commits");
     *message = QStringLiteral("Too many commit iterations");
     return false;
+}
+
+bool CwmpEngine::virtualParameter(Session &s, const QString &channel, const QString &name,
+                                  const QVariantMap &timestamps, const QVariantMap &values,
+                                  QString *code, QString *message, QVariantMap *detail)
+{
+    const QVariantMap *vp = m_store.collection(QStringLiteral("virtualParameters"))->find(name);
+    if (!vp)
+        return true; // no such virtual parameter: nothing to declare
+    // The script gets the declared timestamps and values and returns {writable, value: [v, type]}.
+    SessionScriptContext context(*this, s, channel);
+    const ScriptHost::Result r = m_scripts->run(QStringLiteral("VirtualParameters.") + name,
+                                                vp->value(QStringLiteral("script")).toString(),
+                                                QVariantList{timestamps, values}, context);
+    if (!r.ok || context.failed) {
+        *code = r.ok ? context.code : QStringLiteral("script.") + r.errorName;
+        *message = r.ok ? context.message : r.errorMessage;
+        *detail = r.ok ? context.detail
+                       : QVariantMap{{QStringLiteral("name"), r.errorName},
+                                     {QStringLiteral("message"), r.errorMessage},
+                                     {QStringLiteral("stack"), r.stack}};
+        return false;
+    }
+    if (context.apply() < 0) {
+        *code = context.code;
+        *message = context.message;
+        *detail = context.detail;
+        return false;
+    }
+    const QVariantMap ret = r.returnValue.toMap();
+    const QVariantList value = ret.value(QStringLiteral("value")).toList();
+    if (value.isEmpty()) {
+        *code = QStringLiteral("script");
+        *message = QStringLiteral("Invalid virtual parameter value attribute");
+        return false;
+    }
+    setParam(s, QStringLiteral("VirtualParameters.") + name, value.value(0),
+             value.value(1).toString().isEmpty() ? QStringLiteral("xsd:string")
+                                                 : value.value(1).toString(),
+             ret.value(QStringLiteral("writable")).toBool());
+    return true;
 }
 
 bool CwmpEngine::presetsBroken() const

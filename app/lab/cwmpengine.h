@@ -108,6 +108,9 @@ private:
                    const QVariantList &args, QString *code, QString *message, QVariantMap *detail);
     bool refresh(Session &s, const QString &path, QString *code, QString *message,
                  QVariantMap *detail);
+    bool virtualParameter(Session &s, const QString &channel, const QString &name,
+                          const QVariantMap &timestamps, const QVariantMap &values, QString *code,
+                          QString *message, QVariantMap *detail);
     void transferComplete(Session &s, const TransferCompleteReport &tc);
     void expireOperations(Session &s);
     bool runProvisions(Session &s, const QString &channel, const QVariantList &provisions,

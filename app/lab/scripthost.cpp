@@ -72,9 +72,12 @@ ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
         result.stack = fn.property(QStringLiteral("stack")).toString();
         return result;
     }
+    ScriptContext *outer = m_context; // a virtual parameter's script runs inside a provision's
     m_context = &context;
     const QJSValue r = fn.call({m_engine.toScriptValue(args)});
-    m_context = nullptr;
+    m_context = outer;
+    if (!r.isError())
+        result.returnValue = r.toVariant();
     if (r.isError()) {
         result.ok = false;
         result.errorName = r.property(QStringLiteral("name")).toString();

@@ -42,6 +42,7 @@ public:
         QString errorName; // "Error", "TypeError", ...
         QString errorMessage;
         QString stack;
+        QVariant returnValue; // what the script returned (virtual parameters)
     };
     Result run(const QString &name, const QString &script, const QVariantList &args,
                ScriptContext &context);

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void onceOnlyDownloadProvision();
     void presetWithoutConfigurationsBreaksSessions();
     void sessionRpcLimit();
+    void virtualParameters();
 
 private:
     void putPreset(const QByteArray &name, const QByteArray &json);
@@ -482,6 +483,39 @@ void TestPresets::sessionRpcLimit()
     m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
     QVERIFY(m_fleet->engine().scriptLog().last().endsWith(
         QLatin1String("slot 2026-12-01T06:00:00.000Z")));
+}
+
+void TestPresets::virtualParameters()
+{
+    // T083: the script returns {writable, value: [v, type]}; a getParameterValues of it runs it.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/virtual_parameters/labvp",
+                       "const sw = declare(\"Device.DeviceInfo.SoftwareVersion\", {value: 1});\n"
+                       "return {writable: false, value: [\"vp:\" + (sw.size ? sw.value[0] : "
+                       "\"?\"), \"xsd:string\"]};")
+                 .status,
+             200);
+    QCOMPARE(
+        cr(m_mt, R"({"name":"getParameterValues","parameterNames":["VirtualParameters.labvp"]})")
+            .status,
+        200);
+    const DeviceRecord *d = m_store->device(m_mt);
+    QCOMPARE(
+        d->parameterValue(m_store->paths(), QStringLiteral("VirtualParameters.labvp")).toString(),
+        QStringLiteral("vp:6.49.18"));
+    QCOMPARE(
+        d->value(m_store->paths(), QStringLiteral("VirtualParameters.labvp._writable")).toBool(),
+        false);
+    // A provision declares it and reads the value.
+    QCOMPARE(
+        c.request(
+             "PUT", "/provisions/usevp",
+             "const v = declare(\"VirtualParameters.labvp\", {value: Date.now()});\n"
+             "declare(\"Tags.\" + v.value[0].replace(/[^a-z0-9]/gi, \"_\"), null, {value: true});")
+            .status,
+        200);
+    QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["usevp"]]})").status, 200);
+    QVERIFY(tags(m_mt).contains(QStringLiteral("vp_6_49_18")));
 }
 
 QTEST_GUILESS_MAIN(TestPresets)
