@@ -100,7 +100,7 @@ DescriptorDialog::DescriptorDialog(firmware::FileLibrary &library, firmware::Lin
     m_xmlView->setFont(mono);
     m_issueList = new QListWidget(this);
     m_issueList->setWordWrap(true);
-    m_issueList->setMaximumHeight(150);
+    m_issueList->setMaximumHeight(110);
 
     auto *right = new QWidget(this);
     auto *form = new QFormLayout;
@@ -119,6 +119,7 @@ DescriptorDialog::DescriptorDialog(firmware::FileLibrary &library, firmware::Lin
     splitter->addWidget(left);
     splitter->addWidget(right);
     splitter->setStretchFactor(1, 2);
+    splitter->setSizes({360, 600});
 
     m_progress = new QProgressBar(this);
     m_progress->hide();

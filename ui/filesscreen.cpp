@@ -97,14 +97,14 @@ FilesScreen::FilesScreen(Services services, QWidget *parent)
     m_view->setWordWrap(false);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
-    m_view->setColumnWidth(models::FilesModel::Name, 230);
-    m_view->setColumnWidth(models::FilesModel::Type, 200);
-    m_view->setColumnWidth(models::FilesModel::Oui, 140);
-    m_view->setColumnWidth(models::FilesModel::ProductClass, 100);
-    m_view->setColumnWidth(models::FilesModel::Version, 70);
-    m_view->setColumnWidth(models::FilesModel::Size, 80);
-    m_view->setColumnWidth(models::FilesModel::Sha256, 130);
-    m_view->setColumnWidth(models::FilesModel::Published, 110);
+    m_view->setColumnWidth(models::FilesModel::Name, 190);
+    m_view->setColumnWidth(models::FilesModel::Type, 215);
+    m_view->setColumnWidth(models::FilesModel::Oui, 130);
+    m_view->setColumnWidth(models::FilesModel::ProductClass, 95);
+    m_view->setColumnWidth(models::FilesModel::Version, 65);
+    m_view->setColumnWidth(models::FilesModel::Size, 75);
+    m_view->setColumnWidth(models::FilesModel::Sha256, 115);
+    m_view->setColumnWidth(models::FilesModel::Published, 105);
     m_view->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_view->setAcceptDrops(false); // drops land on the screen
 

@@ -65,6 +65,8 @@ private Q_SLOTS:
     void importedDescriptorIsValidated();
     void uploadToGenieAcsSendsTheMetadataHeaders();
     void actionsWithoutServicesAreDisabledWithAReason();
+    // Only with FWD_SCREENSHOT_DIR set: docs/screenshots/files.png and descriptor-builder.png.
+    void readmeScreenshots();
 
 private:
     QString writeFile(const QString &name, const QByteArray &bytes) const;
@@ -634,6 +636,60 @@ void TestFilesScreen::actionsWithoutServicesAreDisabledWithAReason()
     m_screen->typeFilter()->setCurrentIndex(0);
     m_screen->searchEdit()->setText(QStringLiteral("A.RSC"));
     QCOMPARE(m_screen->proxy()->rowCount(), 1);
+}
+
+void TestFilesScreen::readmeScreenshots()
+{
+    const QString out = qEnvironmentVariable("FWD_SCREENSHOT_DIR");
+    if (out.isEmpty())
+        QSKIP("set FWD_SCREENSHOT_DIR to write the README's screenshots");
+    FileRecord inUse;
+    inUse.fileName = QStringLiteral("upgrade_6.47.10_x86.xml");
+    inUse.oui = QStringLiteral("E48D8C");
+    inUse.productClass = QStringLiteral("CHR");
+    inUse.version = QStringLiteral("6.47.10");
+    inUse.size = 301;
+    inUse.sha256 =
+        QStringLiteral("3f1c9a2be0d4a7c1e9b5f2d86a0c4e7b91d3f5a8c2e6b0d4f7a9c1e3b5d7f902");
+    inUse.batchIds = {3};
+    inUse.publishedTo = firmware::PublishTarget::GenieAcs;
+    m_catalog->insert(inUse).waitForFinished();
+    makeScreen();
+    const FileRecord routeros = importPackage(QStringLiteral("routeros-x86-6.48.4.npk"),
+                                              QStringLiteral("system"), "6.48.4");
+    const FileRecord client = importPackage(QStringLiteral("tr069-client-6.48.4.npk"),
+                                            QStringLiteral("tr069-client"), "6.48.4");
+    const QString rsc = writeFile(QStringLiteral("factory-tr069.rsc"),
+                                  "/tr069-client set acs-url=https://acs.example.net:7547/ "
+                                  "enabled=yes periodic-inform-interval=5m\n");
+    ui::UploadDialog *upload = m_screen->openUpload({rsc});
+    upload->typeCombo()->setCurrentIndex(
+        upload->typeCombo()->findData(int(FileType::MikrotikFactoryConfigurationFile)));
+    upload->ouiCombo()->setCurrentText(QStringLiteral("E48D8C"));
+    upload->versionEdit()->setText(QStringLiteral("1"));
+    QSignalSpy uploaded(upload, &ui::UploadDialog::uploadsFinished);
+    QTest::mouseClick(upload->uploadButton(), Qt::LeftButton);
+    QVERIFY(uploaded.wait(20000));
+    for (const QString &name : {routeros.fileName, client.fileName}) {
+        m_screen->selectFile(name);
+        m_screen->publishSelected();
+    }
+    ui::DescriptorDialog *builder = m_screen->openDescriptorBuilder();
+    builder->selectPackages({routeros.id, client.id});
+    QSignalSpy checked(builder, &ui::DescriptorDialog::linkCheckFinished);
+    builder->checkLinks();
+    QVERIFY(checked.wait(20000));
+    QVERIFY(checked.last().first().toBool());
+    QVERIFY(QTest::qWaitForWindowExposed(builder));
+    QVERIFY(builder->grab().save(QDir(out).filePath(QStringLiteral("descriptor-builder.png"))));
+    QSignalSpy added(builder, &ui::DescriptorDialog::descriptorAdded);
+    builder->addToLibrary();
+    QVERIFY(added.wait(20000));
+    QTRY_VERIFY(!builder->isVisible());
+    m_screen->resize(1240, 460);
+    m_screen->selectFile(QStringLiteral("upgrade_6.48.4_x86.xml"));
+    QTest::qWait(50); // let the layout settle before the grab
+    QVERIFY(m_screen->grab().save(QDir(out).filePath(QStringLiteral("files.png"))));
 }
 
 QTEST_MAIN(TestFilesScreen)
