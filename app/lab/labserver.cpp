@@ -9,6 +9,8 @@
 
 #include <QFile>
 #include <QSslKey>
+#include <QTextStream>
+#include <QTimer>
 
 namespace fwd::lab {
 
@@ -81,9 +83,30 @@ bool LabServer::start()
     m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, profile, fo);
     m_nbi->setConnectionRequester(m_fleet.get());
     m_fleet->start();
+    if (m_options.statsIntervalMs > 0) {
+        auto *timer = new QTimer(this);
+        connect(timer, &QTimer::timeout, this, [this] {
+            QTextStream out(stdout);
+            out << statsLine() << '\n';
+            out.flush();
+        });
+        timer->start(m_options.statsIntervalMs);
+    }
     qCInfo(lcLab) << "lab started:" << m_options.devices << "routers, NBI port" << nbiPort()
                   << "file server" << fsUrlPrefix();
     return true;
+}
+
+QString LabServer::statsLine() const
+{
+    return QStringLiteral(
+               "stats lab-time=%1 sessions=%2 devices=%3 tasks=%4 faults=%5 operations=%6")
+        .arg(m_clock->now().toUTC().toString(Qt::ISODate))
+        .arg(m_fleet ? m_fleet->sessionsRun() : 0)
+        .arg(m_store->devices().size())
+        .arg(m_store->tasks().size())
+        .arg(m_store->faults().size())
+        .arg(m_store->operations().size());
 }
 
 quint16 LabServer::nbiPort() const

@@ -42,6 +42,7 @@ public:
         int crashCloseDelayMs = 0; // GenieACS: ~21000 (GENIEACS.md N2)
         int crashOutageMs = 0;     // GenieACS: ~21000
         int tickMs = 50;
+        int statsIntervalMs = 0; // > 0: print a "stats ..." line on stdout this often (real ms)
     };
 
     // An external clock (tests) or, when null, an accelerated system clock with clockFactor.
@@ -60,6 +61,8 @@ public:
     NbiServer &nbi() { return *m_nbi; }
     LabFileServer &fileServer() { return *m_fs; }
     Fleet &fleet() { return *m_fleet; }
+    // "stats lab-time=... sessions=... devices=... tasks=... faults=... operations=..."
+    QString statsLine() const;
 
 private:
     Options m_options;

@@ -57,8 +57,12 @@ int main(int argc, char *argv[])
         QStringLiteral("crash-outage-ms"),
         QStringLiteral("After such a crash, refuse connections this long (GenieACS: about 21000)."),
         QStringLiteral("ms"), QStringLiteral("0"));
-    parser.addOptions(
-        {devices, port, fsPort, factor, profile, seed, prefix, cert, key, crashDelay, crashOutage});
+    const QCommandLineOption stats(
+        QStringLiteral("stats-every"),
+        QStringLiteral("Print a stats line every this many real seconds (0 = never)."),
+        QStringLiteral("s"), QStringLiteral("0"));
+    parser.addOptions({devices, port, fsPort, factor, profile, seed, prefix, cert, key, crashDelay,
+                       crashOutage, stats});
     parser.process(app);
 
     auto number = [&](const QCommandLineOption &o, double min, double max, double *out) {
@@ -70,11 +74,11 @@ int main(int argc, char *argv[])
         }
         return true;
     };
-    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0;
+    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0, st = 0;
     if (!number(devices, 0, 10000000, &n) || !number(port, 0, 65535, &p) ||
         !number(fsPort, 0, 65535, &fp) || !number(factor, 0.001, 1e6, &f) ||
         !number(seed, 0, 1e15, &s) || !number(crashDelay, 0, 3600000, &cd) ||
-        !number(crashOutage, 0, 3600000, &co))
+        !number(crashOutage, 0, 3600000, &co) || !number(stats, 0, 86400, &st))
         return 2;
     fwd::lab::LabServer::Options o;
     o.devices = int(n);
@@ -88,6 +92,7 @@ int main(int argc, char *argv[])
     o.fsKeyFile = parser.value(key);
     o.crashCloseDelayMs = int(cd);
     o.crashOutageMs = int(co);
+    o.statsIntervalMs = int(st * 1000);
     fwd::lab::LabServer lab(o);
     if (!lab.start()) {
         std::fprintf(stderr, "firmwaredesk-lab: %s\n", qPrintable(lab.errorString()));
