@@ -40,9 +40,11 @@ const char *kPrelude = R"JS(
 
 } // namespace
 
-ScriptHost::ScriptHost(QObject *parent)
+ScriptHost::ScriptHost(int timeoutMs, QObject *parent)
     : QObject(parent)
+    , m_timeoutMs(timeoutMs)
 {
+    m_watchdog = std::thread([this] { watchdog(); });
     m_engine.installExtensions(QJSEngine::ConsoleExtension);
     const QJSValue prelude = m_engine.evaluate(QString::fromUtf8(kPrelude));
     const QJSValue r = prelude.call({m_engine.newQObject(this), m_engine.globalObject()});
@@ -51,7 +53,33 @@ ScriptHost::ScriptHost(QObject *parent)
     QJSEngine::setObjectOwnership(this, QJSEngine::CppOwnership);
 }
 
-ScriptHost::~ScriptHost() = default;
+ScriptHost::~ScriptHost()
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+    }
+    m_wake.notify_all();
+    m_watchdog.join();
+}
+
+void ScriptHost::watchdog()
+{
+    std::unique_lock lock(m_mutex);
+    while (!m_stopping) {
+        if (!m_run) {
+            m_wake.wait(lock);
+            continue;
+        }
+        const quint64 run = m_run;
+        if (!m_wake.wait_for(lock, std::chrono::milliseconds(m_timeoutMs),
+                             [&] { return m_stopping || m_run != run; })) {
+            m_timedOut = true;
+            m_engine.setInterrupted(true); // thread-safe: stops the script at its next instruction
+            m_wake.wait(lock, [&] { return m_stopping || m_run != run; });
+        }
+    }
+}
 
 ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
                                    const QVariantList &args, ScriptContext &context)
@@ -74,7 +102,33 @@ ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
     }
     ScriptContext *outer = m_context; // a virtual parameter's script runs inside a provision's
     m_context = &context;
+    static quint64 runs = 0;
+    const bool watched = !outer; // the outermost script's budget covers nested ones
+    if (watched) {
+        std::lock_guard lock(m_mutex);
+        m_run = ++runs;
+        m_timedOut = false;
+    }
+    m_wake.notify_all();
     const QJSValue r = fn.call({m_engine.toScriptValue(args)});
+    bool timedOut = false;
+    if (watched) {
+        std::lock_guard lock(m_mutex);
+        m_run = 0;
+        timedOut = m_timedOut;
+    }
+    m_wake.notify_all();
+    if (timedOut) {
+        m_engine.setInterrupted(false);
+        m_context = outer;
+        result.ok = false;
+        result.errorName = QStringLiteral("Error");
+        result.errorMessage =
+            QStringLiteral("Script execution timed out after %1ms").arg(m_timeoutMs);
+        result.stack = result.errorName + QStringLiteral(": ") + result.errorMessage +
+                       QStringLiteral("\n    at ") + name;
+        return result;
+    }
     m_context = outer;
     if (!r.isError())
         result.returnValue = r.toVariant();

@@ -6,6 +6,10 @@
 #include <QObject>
 #include <QVariant>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 namespace fwd::lab {
 
 // What a provision script reaches through declare(), clear() and log() during one session.
@@ -33,7 +37,9 @@ class ScriptHost final : public QObject
     Q_DISABLE_COPY_MOVE(ScriptHost)
 
 public:
-    explicit ScriptHost(QObject *parent = nullptr);
+    // GenieACS stops a script after 50 ms; the lab allows more by default, as it shares a loaded
+    // machine, and reports the same fault (script.Error "Script execution timed out after ...").
+    explicit ScriptHost(int timeoutMs = 1000, QObject *parent = nullptr);
     ~ScriptHost() override;
 
     struct Result
@@ -55,7 +61,16 @@ public:
     Q_INVOKABLE double interval(double intervalMs, double variance) const;
 
 private:
+    void watchdog();
+
     QJSEngine m_engine;
+    int m_timeoutMs;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    quint64 m_run = 0; // the run being watched (0 = none)
+    bool m_stopping = false;
+    bool m_timedOut = false;
+    std::thread m_watchdog;
     QHash<QString, QJSValue> m_compiled;
     ScriptContext *m_context = nullptr;
 };

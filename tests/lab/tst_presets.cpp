@@ -68,6 +68,7 @@ private Q_SLOTS:
     void presetWithoutConfigurationsBreaksSessions();
     void sessionRpcLimit();
     void virtualParameters();
+    void endlessScriptTimesOut();
 
 private:
     void putPreset(const QByteArray &name, const QByteArray &json);
@@ -516,6 +517,27 @@ void TestPresets::virtualParameters()
         200);
     QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["usevp"]]})").status, 200);
     QVERIFY(tags(m_mt).contains(QStringLiteral("vp_6_49_18")));
+}
+
+void TestPresets::endlessScriptTimesOut()
+{
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/spin", "while (true) {}").status, 200);
+    const RawResponse r = cr(m_mt, R"({"name":"provisions","provisions":[["spin"]]})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task faulted"));
+    QVariantMap fault;
+    m_store->faults().forEach([&](const QVariantMap &f) { fault = f; });
+    QCOMPARE(fault.value(QStringLiteral("code")).toString(), QStringLiteral("script.Error"));
+    QVERIFY(fault.value(QStringLiteral("message"))
+                .toString()
+                .startsWith(QLatin1String("Script execution timed out")));
+    // The engine is usable afterwards.
+    QCOMPARE(
+        c.request("PUT", "/provisions/ok", "declare(\"Tags.after\", null, {value: true});").status,
+        200);
+    QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["ok"]]})").status, 200);
+    QVERIFY(tags(m_mt).contains(QStringLiteral("after")));
 }
 
 QTEST_GUILESS_MAIN(TestPresets)
