@@ -64,6 +64,11 @@ const fwd::AcsProfile &NbiClient::profile() const
     return m_profile;
 }
 
+void NbiClient::setTrustedFingerprints(const QStringList &fingerprints)
+{
+    m_profile.trustedFingerprints = fingerprints;
+}
+
 QString NbiClient::checkUrl() const
 {
     const QUrl &url = m_profile.nbiUrl;

@@ -99,6 +99,8 @@ public:
     ~NbiClient() override;
 
     const fwd::AcsProfile &profile() const;
+    // After the engineer approved a certificate: takes effect for the next connection.
+    void setTrustedFingerprints(const QStringList &fingerprints);
     const Options &options() const { return m_options; }
     QNetworkAccessManager &networkAccessManager() const { return *m_manager; }
 

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void report();
     void sendsBasicAuthOnlyWithUserName();
     void cancelReportsCancelled();
+    void approvingTheCertificateLetsTheNextTestThrough();
 };
 
 void TestConnectionTest::report_data()
@@ -264,6 +265,30 @@ void TestConnectionTest::cancelReportsCancelled()
     test.cancel();
     QTRY_COMPARE(spy.size(), 1);
     QCOMPARE(spy.at(0).at(0).value<ConnectionReport>().failure, Failure::Cancelled);
+}
+
+void TestConnectionTest::approvingTheCertificateLetsTheNextTestThrough()
+{
+    const QSslConfiguration tls = serverTls();
+    CannedHttpServer http(genieAcs("3"), &tls);
+    fwd::AcsProfile profile;
+    profile.nbiUrl = QUrl(http.baseUrl());
+    profile.timeoutMs = 5000;
+    NbiClient client(profile, QString());
+    ConnectionTest test(client);
+    QSignalSpy spy(&test, &ConnectionTest::finished);
+    test.start();
+    QVERIFY(spy.wait());
+    const auto first = spy.at(0).at(0).value<ConnectionReport>();
+    QCOMPARE(first.failure, Failure::TlsUntrusted);
+    // The engineer approves what the dialog showed.
+    client.setTrustedFingerprints({first.certificateFingerprint});
+    test.start();
+    QVERIFY(spy.wait());
+    const auto second = spy.at(1).at(0).value<ConnectionReport>();
+    QVERIFY2(second.ok(), qPrintable(second.message));
+    QCOMPARE(second.deviceCount, qint64(3));
+    QCOMPARE(second.certificateFingerprint, QString::fromLatin1(TestCertificateSha256));
 }
 
 QTEST_GUILESS_MAIN(TestConnectionTest)
