@@ -175,7 +175,7 @@ DescriptorDialog::DescriptorDialog(firmware::FileLibrary &library, firmware::Lin
                 if (!record.isPackage())
                     return;
                 QList<qint64> ticked = checkedIds();
-                if (m_pendingTicks.removeAll(record.id) > 0 || m_pendingTicks.removeAll(-1) > 0) {
+                if (m_pendingTicks.removeAll(record.id) > 0 || m_pendingTicks.removeOne(-1)) {
                     ticked << record.id;
                 }
                 fillPackageList();

@@ -30,6 +30,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -63,6 +64,9 @@ private Q_SLOTS:
     void descriptorBuilderRefuses_data();
     void descriptorBuilderRefuses();
     void importedDescriptorIsValidated();
+    void packagesDroppedOnTheBuilderAreAddedAndTicked();
+    void cancelWhileHashing();
+    void cancelUploadToGenieAcs();
     void uploadToGenieAcsSendsTheMetadataHeaders();
     void actionsWithoutServicesAreDisabledWithAReason();
     // Only with FWD_SCREENSHOT_DIR set: docs/screenshots/files.png and descriptor-builder.png.
@@ -553,6 +557,106 @@ void TestFilesScreen::importedDescriptorIsValidated()
     QVERIFY(!dialog->addButton()->isEnabled());
     dialog->clearImport();
     QVERIFY(dialog->packageList()->isEnabled());
+}
+
+void TestFilesScreen::packagesDroppedOnTheBuilderAreAddedAndTicked()
+{
+    makeScreen();
+    const QString routeros =
+        writePackage(QStringLiteral("routeros-x86-6.48.4.npk"), QStringLiteral("system"), "6.48.4");
+    const QString client = writePackage(QStringLiteral("tr069-client-6.48.4.npk"),
+                                        QStringLiteral("tr069-client"), "6.48.4");
+    const QString notNpk = writeFile(QStringLiteral("gps-6.48.4.npk"), "<html>404</html>");
+    ui::DescriptorDialog *dialog = m_screen->openDescriptorBuilder();
+    QVERIFY(QTest::qWaitForWindowExposed(dialog));
+    QCOMPARE(dialog->packageList()->count(), 0);
+
+    QMimeData mime;
+    mime.setUrls(
+        {QUrl::fromLocalFile(routeros), QUrl::fromLocalFile(client), QUrl::fromLocalFile(notNpk)});
+    const QPoint at = dialog->rect().center();
+    QDragEnterEvent enter(at, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(dialog, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(at), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(dialog, &drop);
+    // The broken package is refused with the reader's reason; the others go in and are ticked.
+    QVERIFY2(dialog->statusLabel()->text().contains(QLatin1String("gps-6.48.4.npk")),
+             qPrintable(dialog->statusLabel()->text()));
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->packages().size(), 2, 20000);
+    QCOMPARE(dialog->packageList()->count(), 2);
+    QCOMPARE(dialog->fileNameEdit()->text(), QStringLiteral("upgrade_6.48.4_x86.xml"));
+    QVERIFY(m_library->recordByName(QStringLiteral("routeros-x86-6.48.4.npk")));
+    QVERIFY(!m_library->recordByName(QStringLiteral("gps-6.48.4.npk")));
+    // Not published yet: the links do not answer, and the check says so.
+    QSignalSpy checked(dialog, &ui::DescriptorDialog::linkCheckFinished);
+    dialog->checkLinks();
+    QVERIFY(checked.wait(20000));
+    QCOMPARE(checked.last().first().toBool(), false);
+    QVERIFY(!dialog->addButton()->isEnabled());
+}
+
+void TestFilesScreen::cancelWhileHashing()
+{
+    makeScreen(false);
+    // Large and sparse: hashing takes long enough to be cancelled, and costs no disk.
+    const QString path = m_dir->filePath(QStringLiteral("desktop/web-bundle.tar"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.resize(qint64(768) * 1024 * 1024));
+    }
+    ui::UploadDialog *dialog = m_screen->openUpload({path});
+    dialog->typeCombo()->setCurrentIndex(dialog->typeCombo()->findData(int(FileType::WebContent)));
+    QSignalSpy finished(dialog, &ui::UploadDialog::uploadsFinished);
+    QTest::mouseClick(dialog->uploadButton(), Qt::LeftButton);
+    QVERIFY(dialog->isUploading());
+    QVERIFY(dialog->cancelButton()->isVisible());
+    QVERIFY(!dialog->uploadButton()->isEnabled());
+    QTest::mouseClick(dialog->cancelButton(), Qt::LeftButton);
+    QVERIFY(finished.wait(20000));
+    QCOMPARE(finished.first().at(0).toInt(), 0);
+    QVERIFY(!dialog->isUploading());
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->uploadButton()->isEnabled()); // it can be tried again
+    QVERIFY(!m_library->recordByName(QStringLiteral("web-bundle.tar")));
+    // No staged copy is left in the library folder.
+    QTRY_COMPARE(QDir(m_library->folder()).entryList(QDir::Files | QDir::Hidden).size(), 0);
+}
+
+void TestFilesScreen::cancelUploadToGenieAcs()
+{
+    CannedHttpServer nbi;
+    QVERIFY(nbi.start());
+    nbi.setMode(CannedHttpServer::Mode::Silent);
+    AcsProfile profile;
+    profile.name = QStringLiteral("Lab");
+    profile.nbiUrl = QUrl(nbi.baseUrl());
+    acs::NbiClient client(profile, QString());
+    ui::NbiFileUploader uploader(&client);
+    m_library = std::make_unique<firmware::FileLibrary>(m_dir->filePath(QStringLiteral("files")),
+                                                        *m_catalog, m_clock);
+    QSignalSpy loaded(m_library.get(), &firmware::FileLibrary::loaded);
+    m_library->load();
+    QTRY_COMPARE(loaded.size(), 1);
+    m_screen = std::make_unique<ui::FilesScreen>(
+        ui::FilesScreen::Services{*m_library, *m_audit, nullptr, nullptr, &uploader});
+    m_screen->show();
+    const FileRecord r = importPackage(QStringLiteral("routeros-x86-6.48.4.npk"),
+                                       QStringLiteral("system"), "6.48.4");
+    m_screen->selectFile(r.fileName);
+    QSignalSpy done(m_screen.get(), &ui::FilesScreen::genieAcsUploadFinished);
+    m_screen->uploadSelectedToGenieAcs();
+    QVERIFY(m_screen->transferProgress()->isVisible());
+    QVERIFY(!m_screen->genieAcsButton()->isEnabled()); // one upload at a time
+    QTRY_VERIFY(!nbi.requests().isEmpty());
+    m_screen->cancelGenieAcsUpload();
+    QTRY_COMPARE(done.size(), 1); // the NBI client may report the cancel at once
+    QCOMPARE(done.first().first().toBool(), false);
+    QVERIFY(m_screen->statusLabel()->text().contains(QLatin1String("cancelled")));
+    QVERIFY(!m_screen->transferProgress()->isVisible());
+    QVERIFY(!m_library->record(r.id)->publishedTo.testFlag(firmware::PublishTarget::GenieAcs));
+    QVERIFY(m_screen->genieAcsButton()->isEnabled());
 }
 
 void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
