@@ -96,26 +96,35 @@ int main(int argc, char **argv)
     const QStringList args = app.arguments();
     if (args.value(1) == QLatin1String("serve"))
         return serve(args.value(2).toLongLong());
-    const qint64 devices = args.size() > 1 ? args.value(1).toLongLong() : 100000;
+    // bench_nbiclient http://127.0.0.1:7557 [tasks] [connection requests]: an NBI that runs
+    // already (firmwaredesk-lab, or a GenieACS); its device ids are taken from the list.
+    const bool external = args.value(1).startsWith(QLatin1String("http"));
+    qint64 devices = !external && args.size() > 1 ? args.value(1).toLongLong() : 100000;
     const int tasks = args.size() > 2 ? args.value(2).toInt() : 5000;
+    const int crTasks = args.size() > 3 ? args.value(3).toInt() : 0;
 
     QProcess server;
-    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    QElapsedTimer setup;
-    setup.start();
-    server.start(app.applicationFilePath(), {QStringLiteral("serve"), QString::number(devices)});
-    if (!server.waitForStarted() || !server.waitForReadyRead(600000)) {
-        std::fprintf(stderr, "lab did not start\n");
-        return 1;
+    int port = 0;
+    if (!external) {
+        server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        QElapsedTimer setup;
+        setup.start();
+        server.start(app.applicationFilePath(),
+                     {QStringLiteral("serve"), QString::number(devices)});
+        if (!server.waitForStarted() || !server.waitForReadyRead(600000)) {
+            std::fprintf(stderr, "lab did not start\n");
+            return 1;
+        }
+        const QByteArray line = server.readLine().trimmed();
+        port = line.mid(5).toInt();
+        std::printf("lab with %lld devices ready on port %d after %.1f s\n", devices, port,
+                    setup.elapsed() / 1000.0);
     }
-    const QByteArray line = server.readLine().trimmed();
-    const int port = line.mid(5).toInt();
-    std::printf("lab with %lld devices ready on port %d after %.1f s\n", devices, port,
-                setup.elapsed() / 1000.0);
 
     fwd::AcsProfile profile;
     profile.name = QStringLiteral("bench");
-    profile.nbiUrl = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
+    profile.nbiUrl =
+        external ? QUrl(args.value(1)) : QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port));
     profile.timeoutMs = 60000;
     NbiClient client(profile, QString());
 
@@ -125,9 +134,11 @@ int main(int argc, char **argv)
                                     QStringLiteral("_deviceId._ProductClass"),
                                     QStringLiteral("_lastInform"), QStringLiteral("_tags"),
                                     QLatin1String(DeviceField::SoftwareVersionTr098)};
+    QStringList ids;
+    QHash<QString, QString> versionPath; // by device id, from its data model
     for (const int pageSize : {1000, 5000}) {
         QList<DeviceRecord> model;
-        model.reserve(devices);
+        model.reserve(external ? 0 : devices);
         QElapsedTimer t;
         t.start();
         auto *job = client.listDevices(DeviceFilter::all(), projection, pageSize);
@@ -146,9 +157,23 @@ int main(int argc, char **argv)
         std::printf("list %lld devices, 5-field projection, pages of %d: %s, %lld received in %d "
                     "pages, %.2f s (%.0f devices/s); client RSS %lld MB, peak %lld MB (before: "
                     "%lld MB)\n",
-                    devices, pageSize, result.ok() ? "ok" : qPrintable(result.errorString),
-                    result.payload.received, result.payload.pages, s, result.payload.received / s,
-                    statusKb("VmRSS:") / 1024, statusKb("VmHWM:") / 1024, rssBefore / 1024);
+                    result.payload.received, pageSize,
+                    result.ok() ? "ok" : qPrintable(result.errorString), result.payload.received,
+                    result.payload.pages, s, result.payload.received / s, statusKb("VmRSS:") / 1024,
+                    statusKb("VmHWM:") / 1024, rssBefore / 1024);
+        if (ids.isEmpty())
+            for (const DeviceRecord &d : std::as_const(model)) {
+                ids.append(d.id);
+                versionPath.insert(d.id, QLatin1String(d.dataModel == DeviceRecord::DataModel::Tr181
+                                                           ? DeviceField::SoftwareVersionTr181
+                                                           : DeviceField::SoftwareVersionTr098));
+            }
+    }
+    if (external)
+        devices = ids.size();
+    if (ids.isEmpty()) {
+        std::fprintf(stderr, "no devices\n");
+        return 1;
     }
 
     // 1b. The client's own share: parsing one page of 5000 projected devices, repeated.
@@ -196,10 +221,7 @@ int main(int argc, char **argv)
         int finished = 0;
         int failed = 0;
         for (int i = 0; i < tasks; ++i) {
-            const QString id = fwd::acs::makeDeviceId(
-                QStringLiteral("E48D8C"),
-                (i % devices) % 3 ? QStringLiteral("RB951Ui-2HnD") : QStringLiteral("hAP ac2"),
-                QStringLiteral("%1").arg(i % devices, 10, 16, QLatin1Char('0')).toUpper());
+            const QString id = ids.at(i % ids.size());
             auto *job = client.createTask(id, TaskSpec::reboot(), TaskOptions());
             QObject::connect(job, &TaskJob::finished, &app, [&](const TaskResult &r) {
                 ++finished;
@@ -217,7 +239,41 @@ int main(int argc, char **argv)
         std::printf("create %d tasks with at most %d in flight: %.2f s, %.0f tasks/s, %d failed\n",
                     tasks, peakInFlight, s, tasks / s, failed);
     }
-    server.kill();
-    server.waitForFinished();
+    // 3. Tasks with a connection request (getParameterValues of the software version), paced by
+    // the client (10/s by default), against routers that answer connection requests.
+    if (crTasks > 0) {
+        QElapsedTimer t;
+        t.start();
+        int finished = 0;
+        QHash<int, int> outcomes;
+        int failed = 0;
+        TaskOptions o;
+        o.connectionRequest = true;
+        for (int i = 0; i < crTasks; ++i) {
+            const QString id = ids.at(qsizetype(i) * 7919 % ids.size());
+            auto *job =
+                client.createTask(id, TaskSpec::getParameterValues({versionPath.value(id)}), o);
+            QObject::connect(job, &TaskJob::finished, &app, [&](const TaskResult &r) {
+                ++finished;
+                if (r.ok())
+                    ++outcomes[int(r.payload.outcome)];
+                else
+                    ++failed;
+            });
+            job->start();
+        }
+        while (finished < crTasks)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        const double s = t.elapsed() / 1000.0;
+        std::printf("%d tasks with connection request in %.2f s (%.1f/s); outcomes:", crTasks, s,
+                    crTasks / s);
+        for (auto it = outcomes.cbegin(); it != outcomes.cend(); ++it)
+            std::printf(" %d×%d", it.value(), it.key());
+        std::printf("; failed %d (outcome numbers: TaskOutcome)\n", failed);
+    }
+    if (!external) {
+        server.kill();
+        server.waitForFinished();
+    }
     return 0;
 }
