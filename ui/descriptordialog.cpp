@@ -160,10 +160,15 @@ DescriptorDialog::DescriptorDialog(firmware::FileLibrary &library, firmware::Lin
         updateButtons();
     });
     connect(importButton, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Import upgrade descriptor"),
-                                                          QString(), tr("XML (*.xml)"));
-        if (!path.isEmpty())
-            importDescriptor(path);
+        auto *chooser = new QFileDialog(this, tr("Import upgrade descriptor"));
+        chooser->setAttribute(Qt::WA_DeleteOnClose);
+        chooser->setFileMode(QFileDialog::ExistingFile);
+        chooser->setNameFilter(tr("Upgrade descriptors (*.xml)"));
+        connect(chooser, &QFileDialog::fileSelected, this, [this](const QString &path) {
+            if (!path.isEmpty())
+                importDescriptor(path);
+        });
+        chooser->open();
     });
     connect(m_clearImport, &QPushButton::clicked, this, &DescriptorDialog::clearImport);
     connect(m_check, &QPushButton::clicked, this, &DescriptorDialog::checkLinks);

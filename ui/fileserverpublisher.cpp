@@ -2,6 +2,7 @@
 
 #include "fileserver/fileserver.h"
 #include "fileserver/publishedfile.h"
+#include "firmware/filelibrary.h"
 
 #include <QCoreApplication>
 
@@ -47,6 +48,29 @@ QString FileServerPublisher::publish(const firmware::FileRecord &record)
 void FileServerPublisher::unpublish(const QString &fileName)
 {
     m_server.unpublish(fileName);
+}
+
+QStringList FileServerPublisher::restore(firmware::FileLibrary &library)
+{
+    QStringList problems;
+    for (const firmware::FileRecord &r : library.records()) {
+        if (!r.publishedTo.testFlag(firmware::PublishTarget::BuiltInServer))
+            continue;
+        const QString error = publish(r);
+        if (!error.isEmpty()) {
+            problems << QCoreApplication::translate("fwd::ui::FileServerPublisher",
+                                                    "%1 is no longer published: %2")
+                            .arg(r.fileName, error);
+            firmware::PublishTargets targets = r.publishedTo;
+            targets.setFlag(firmware::PublishTarget::BuiltInServer, false);
+            library.markPublished(r.id, targets, QUrl());
+            continue;
+        }
+        const QUrl url = urlFor(r.fileName);
+        if (url != r.publishedUrl)
+            library.markPublished(r.id, r.publishedTo, url);
+    }
+    return problems;
 }
 
 } // namespace fwd::ui

@@ -197,12 +197,18 @@ bool UploadDialog::uploadToGenieAcs() const
 
 void UploadDialog::browse()
 {
-    const QStringList paths = QFileDialog::getOpenFileNames(
-        this, tr("Choose files to upload"), QString(),
-        tr("RouterOS packages and descriptors (*.npk *.xml);;Configuration scripts (*.rsc "
-           "*.alter *.cfg *.conf);;All files (*)"));
-    if (!paths.isEmpty())
-        setFiles(paths);
+    // Not the static helper: no nested event loop while the engineer chooses.
+    auto *chooser = new QFileDialog(this, tr("Choose files to upload"));
+    chooser->setAttribute(Qt::WA_DeleteOnClose);
+    chooser->setFileMode(QFileDialog::ExistingFiles);
+    chooser->setNameFilters({tr("RouterOS packages and descriptors (*.npk *.xml)"),
+                             tr("Configuration scripts (*.rsc *.alter *.cfg *.conf)"),
+                             tr("All files (*)")});
+    connect(chooser, &QFileDialog::filesSelected, this, [this](const QStringList &paths) {
+        if (!paths.isEmpty())
+            setFiles(paths);
+    });
+    chooser->open();
 }
 
 void UploadDialog::setFiles(const QStringList &paths)

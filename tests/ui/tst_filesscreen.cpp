@@ -67,6 +67,7 @@ private Q_SLOTS:
     void packagesDroppedOnTheBuilderAreAddedAndTicked();
     void cancelWhileHashing();
     void cancelUploadToGenieAcs();
+    void publishedFilesAreRestoredAtStart();
     void uploadToGenieAcsSendsTheMetadataHeaders();
     void actionsWithoutServicesAreDisabledWithAReason();
     // Only with FWD_SCREENSHOT_DIR set: docs/screenshots/files.png and descriptor-builder.png.
@@ -657,6 +658,50 @@ void TestFilesScreen::cancelUploadToGenieAcs()
     QVERIFY(!m_screen->transferProgress()->isVisible());
     QVERIFY(!m_library->record(r.id)->publishedTo.testFlag(firmware::PublishTarget::GenieAcs));
     QVERIFY(m_screen->genieAcsButton()->isEnabled());
+}
+
+void TestFilesScreen::publishedFilesAreRestoredAtStart()
+{
+    makeScreen();
+    const FileRecord kept = importPackage(QStringLiteral("routeros-x86-6.48.4.npk"),
+                                          QStringLiteral("system"), "6.48.4");
+    const FileRecord lost = importPackage(QStringLiteral("tr069-client-6.48.4.npk"),
+                                          QStringLiteral("tr069-client"), "6.48.4");
+    for (const QString &name : {kept.fileName, lost.fileName}) {
+        m_screen->selectFile(name);
+        m_screen->publishSelected();
+    }
+    QTRY_VERIFY(m_library->record(lost.id)->publishedUrl.isValid());
+    const QUrl before = m_library->record(kept.id)->publishedUrl;
+
+    // A new start: a new server (another port), and one stored file has gone from the disk.
+    m_screen.reset();
+    m_server->stop();
+    m_server = std::make_unique<fileserver::FileServer>(m_clock);
+    fileserver::FileServerConfig config;
+    config.bindAddress = QHostAddress::LocalHost;
+    config.publicHost = QStringLiteral("127.0.0.1");
+    config.dataDirectory = m_dir->path();
+    config.workerThreads = 1;
+    QVERIFY(m_server->start(config));
+    QVERIFY(QFile::remove(m_library->record(lost.id)->storedPath));
+    ui::FileServerPublisher publisher(*m_server);
+    QVERIFY(!m_server->publishedFile(kept.fileName));
+    const QStringList problems = publisher.restore(*m_library);
+    QCOMPARE(problems.size(), 1);
+    QVERIFY(problems.first().contains(lost.fileName));
+    QVERIFY(m_server->publishedFile(kept.fileName));
+    QTRY_COMPARE(m_library->record(kept.id)->publishedUrl, m_server->urlFor(kept.fileName));
+    QCOMPARE(before.path(), m_library->record(kept.id)->publishedUrl.path());
+    QTRY_VERIFY(
+        !m_library->record(lost.id)->publishedTo.testFlag(firmware::PublishTarget::BuiltInServer));
+    // The link answers with the library's size.
+    std::unique_ptr<firmware::LinkProbeReply> reply(
+        m_probe->head(m_library->record(kept.id)->publishedUrl));
+    QSignalSpy answered(reply.get(), &firmware::LinkProbeReply::finished);
+    QVERIFY(answered.wait(20000));
+    QCOMPARE(reply->result().httpStatus, 200);
+    QCOMPARE(reply->result().contentLength, kept.size);
 }
 
 void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
