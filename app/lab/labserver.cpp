@@ -42,8 +42,8 @@ LabServer::~LabServer()
 
 bool LabServer::start()
 {
-    FleetProfile profile = FleetProfile::defaultProfile();
-    if (!m_options.profileFile.isEmpty()) {
+    FleetProfile profile = m_options.profile.value_or(FleetProfile::defaultProfile());
+    if (!m_options.profile && !m_options.profileFile.isEmpty()) {
         const auto p = FleetProfile::fromFile(m_options.profileFile, &m_error);
         if (!p)
             return false;

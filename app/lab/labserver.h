@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace fwd {
 class Clock;
@@ -35,8 +36,9 @@ public:
         quint16 fsPort = 7567;
         double clockFactor = 60;
         quint64 seed = 1;
-        QString profileFile;       // empty: FleetProfile::defaultProfile()
-        QString fsUrlPrefix;       // empty: http(s)://127.0.0.1:<fs port>/
+        std::optional<FleetProfile> profile; // in-process users (tests) pass the profile itself
+        QString profileFile; // else read from this file; neither: FleetProfile::defaultProfile()
+        QString fsUrlPrefix; // empty: http(s)://127.0.0.1:<fs port>/
         QString fsCertificateFile; // PEM; with fsKeyFile the file server speaks HTTPS
         QString fsKeyFile;
         int crashCloseDelayMs = 0; // GenieACS: ~21000 (GENIEACS.md N2)
