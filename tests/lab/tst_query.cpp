@@ -30,6 +30,7 @@ private Q_SLOTS:
     void projection();
     void jsonErrors_data();
     void jsonErrors();
+    void jsonWriting();
     void deviceIdEscaping_data();
     void deviceIdEscaping();
 
@@ -453,6 +454,31 @@ void TestQuery::jsonErrors()
     QCOMPARE(error, message);
     QVERIFY(docvalue::parseJson("5", &error).isValid());
     QVERIFY(docvalue::parseJson(" [1, {\"a\": null}] ", &error).isValid());
+}
+
+void TestQuery::jsonWriting()
+{
+    // As JSON.stringify writes it: integers without a fraction, shortest doubles, escapes,
+    // dates as ISO strings, undefined members left out, NaN as null.
+    QVariantMap m;
+    m.insert(QStringLiteral("s"), QString::fromUtf8("q\"b\\n\n\x01\xc3\xa9"));
+    m.insert(QStringLiteral("i"), 300.0);
+    m.insert(QStringLiteral("f"), 0.1);
+    m.insert(QStringLiteral("neg"), -2.5e-7);
+    m.insert(QStringLiteral("nan"), double(NAN));
+    m.insert(QStringLiteral("d"), QDateTime(QDate(2026, 12, 1), QTime(6, 30, 56, 337), Qt::UTC));
+    m.insert(QStringLiteral("u"), QVariant());
+    m.insert(QStringLiteral("n"), docvalue::null());
+    m.insert(QStringLiteral("l"), QVariantList{true, false, QVariantMap()});
+    QCOMPARE(
+        docvalue::toJsonBytes(m),
+        QByteArray(
+            R"({"d":"2026-12-01T06:30:56.337Z","f":0.1,"i":300,"l":[true,false,{}],"n":null,"nan":null,)"
+            R"("neg":-2.5e-7,"s":"q\"b\\n\n\u0001)") +
+            QByteArray("\xc3\xa9\"}"));
+    QString e;
+    QCOMPARE(docvalue::toJsonBytes(docvalue::parseJson(docvalue::toJsonBytes(m), &e)).size(),
+             docvalue::toJsonBytes(m).size());
 }
 
 void TestQuery::deviceIdEscaping_data()
