@@ -11,7 +11,9 @@
 # Environment (defaults):
 #   LEVELS="1 64 512"  concurrent connections     SIZE_MB=8   size of the large file
 #   DURATION=10        seconds per wrk run         REPEAT=3    runs per point (median reported)
-#   IDLE=10000         idle connections (0: skip)  PORT=18443  first of two ports used
+#   IDLE=10000         idle connections (0: skip)  PORT=18443  first of three ports used
+#   KINDS="large small" file kinds measured     BASELINE=0  1: also the bare QSslSocket
+#                                                           streamer fwd_qsslstreamer (large file)
 set -euo pipefail
 
 BUILD=${1:-build-fileserver-rel}
@@ -24,10 +26,17 @@ PORT=${PORT:-18443}
 NGINX_PORT=$((PORT + 1))
 SERVE="$BUILD/tests/fileserver/fwd_fileserver_serve"
 IDLE_TOOL="$BUILD/tests/fileserver/fwd_fileserver_idleclients"
+QSSL="$BUILD/tests/fileserver/fwd_qsslstreamer"
+BASELINE=${BASELINE:-0}
+QSSL_PORT=$((PORT + 2))
 
 for tool in "$SERVE" "$IDLE_TOOL"; do
   [[ -x $tool ]] || { echo "missing $tool: build the targets first (see the header)" >&2; exit 2; }
 done
+if ((BASELINE)) && [[ ! -x $QSSL ]]; then
+  echo "missing $QSSL: build the target fwd_qsslstreamer for BASELINE=1" >&2
+  exit 2
+fi
 for cmd in nginx wrk openssl; do
   command -v "$cmd" >/dev/null || { echo "missing $cmd (apt-get install nginx-light wrk openssl)" >&2; exit 2; }
 done
@@ -87,6 +96,11 @@ start_server() {
       --port "$PORT" --keepalive-ms 300000 >"$WORK/serve.log" 2>&1 &
     SERVER_PID=$!
     URL_BASE="https://127.0.0.1:$PORT"
+  elif [[ $which == qssl ]]; then
+    "$QSSL" --file "$WORK/www$SERVE_PATH" --cert "$WORK/cert.pem" --key "$WORK/key.pem" \
+      --port "$QSSL_PORT" >"$WORK/serve.log" 2>&1 &
+    SERVER_PID=$!
+    URL_BASE="https://127.0.0.1:$QSSL_PORT"
   else
     nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g "daemon off;" &
     SERVER_PID=$!
@@ -169,7 +183,7 @@ echo "# FirmwareDesk file server vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(d
 echo "# $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $CORES cores; $(openssl version)"
 echo "# file: ${SIZE_MB} MiB (and a 1.6 kB XML); wrk ${DURATION}s per run, median of $REPEAT runs, HTTPS keep-alive"
 echo
-for kind in large small; do
+for kind in ${KINDS-large small}; do
   path=/firmware.npk
   [[ $kind == small ]] && path=/upgrade.xml
   SERVE_PATH=$path # the serve tool publishes this one file
@@ -194,12 +208,33 @@ for kind in large small; do
   echo
 done
 
+if ((BASELINE)); then
+  SERVE_PATH=/firmware.npk
+  echo "## QSslSocket baseline (fwd_qsslstreamer), large file, next to nginx"
+  echo
+  echo "| connections | QSslSocket MiB/s | peak RSS MiB | MiB per CPU-s | nginx MiB/s | peak RSS MiB | MiB per CPU-s | throughput ratio | efficiency ratio |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  for conns in $LEVELS; do
+    q=() n=()
+    for _ in $(seq "$REPEAT"); do
+      q+=("$(measure qssl /firmware.npk "$conns")")
+      n+=("$(measure nginx /firmware.npk "$conns")")
+    done
+    col() { local i=$1; shift; printf '%s\n' "$@" | awk -v i="$i" '{print $i}' | median; }
+    qt=$(col 1 "${q[@]}"); qm=$(col 3 "${q[@]}"); qe=$(col 4 "${q[@]}")
+    nt=$(col 1 "${n[@]}"); nm=$(col 3 "${n[@]}"); ne=$(col 4 "${n[@]}")
+    echo "| $conns | $qt | $qm | $qe | $nt | $nm | $ne | $(awk -v a="$qt" -v b="$nt" 'BEGIN { printf "%.2f", a / b }') | $(awk -v a="$qe" -v b="$ne" 'BEGIN { printf "%.2f", a / b }') |"
+  done
+  echo
+fi
+
 if ((IDLE > 0)); then
   SERVE_PATH=/firmware.npk
   echo "## $IDLE idle keep-alive HTTPS connections"
   echo
   echo "| server | RSS before MiB | RSS with idle MiB | KiB per idle connection | new connection while held | still open after 5 s |"
   echo "|---|---:|---:|---:|---|---:|"
+  # (not the QSslSocket baseline: it ignores Range and would send the whole file to each)
   for which in fwd nginx; do
     start_server "$which"
     before=$(rss_kib)
