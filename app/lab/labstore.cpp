@@ -62,12 +62,14 @@ DeviceRecord &LabStore::insertDevice(std::unique_ptr<DeviceRecord> device)
     const QString id = device->id;
     auto &slot = m_devices[id];
     slot = std::move(device);
+    m_orderDirty = true;
     return *slot;
 }
 
 void LabStore::deleteDevice(const QString &id)
 {
-    m_devices.erase(id);
+    if (m_devices.erase(id))
+        m_orderDirty = true;
     const QString prefix = id + u':';
     tasks().removeIf(
         [&](const QVariantMap &t) { return t.value(QStringLiteral("device")).toString() == id; });
@@ -202,32 +204,69 @@ void page(qint64 total, const LabStore::FindOptions &o, qint64 *begin, qint64 *e
 
 } // namespace
 
+const std::vector<const DeviceRecord *> &LabStore::orderedDevices() const
+{
+    if (m_orderDirty) {
+        m_order.clear();
+        m_order.reserve(m_devices.size());
+        for (const auto &[id, d] : m_devices)
+            m_order.push_back(d.get());
+        m_orderDirty = false;
+    }
+    return m_order;
+}
+
 LabStore::FindResult LabStore::find(const QString &name, const Query &query,
                                     const FindOptions &o) const
 {
     FindResult result;
     if (name == QLatin1String("devices")) {
-        std::vector<const DeviceRecord *> hits;
-        hits.reserve(m_devices.size());
+        const std::vector<const DeviceRecord *> &order = orderedDevices();
         bool all = query.matchesEverything();
         // Keyset paging ({"_id":{"$gt":last}}, ANDed at the top level) starts from the key
         // instead of scanning every device.
-        auto begin = m_devices.cbegin();
+        auto begin = order.cbegin();
         const QVariantMap idCondition = query.filter().value(QStringLiteral("_id")).toMap();
-        if (idCondition.value(QStringLiteral("$gt")).typeId() == QMetaType::QString)
-            begin = m_devices.upper_bound(idCondition.value(QStringLiteral("$gt")).toString());
-        else if (idCondition.value(QStringLiteral("$gte")).typeId() == QMetaType::QString)
-            begin = m_devices.lower_bound(idCondition.value(QStringLiteral("$gte")).toString());
-        if (begin != m_devices.cbegin() && query.filter().size() == 1 && idCondition.size() == 1)
+        const auto byId = [](const DeviceRecord *d, const QString &id) {
+            return d->id < id;
+        };
+        if (idCondition.value(QStringLiteral("$gt")).typeId() == QMetaType::QString) {
+            const QString key = idCondition.value(QStringLiteral("$gt")).toString();
+            begin = std::lower_bound(order.cbegin(), order.cend(), key, byId);
+            while (begin != order.cend() && (*begin)->id == key)
+                ++begin;
+        } else if (idCondition.value(QStringLiteral("$gte")).typeId() == QMetaType::QString) {
+            begin = std::lower_bound(order.cbegin(), order.cend(),
+                                     idCondition.value(QStringLiteral("$gte")).toString(), byId);
+        }
+        if (begin != order.cbegin() && query.filter().size() == 1 && idCondition.size() == 1)
             all = true; // the range is the whole condition
-        for (auto it = begin; it != m_devices.cend(); ++it) {
-            if (all || query.matches(DeviceView(*it->second, m_paths)))
-                hits.push_back(it->second.get());
+        int idDirection = 1;
+        const bool idOrder = o.sort.empty() || sortIsIdOnly(o.sort, &idDirection);
+        if (all && idOrder) {
+            // Everything from `begin` matches, already in order: no copy of the index.
+            result.total = qint64(order.cend() - begin);
+            if (o.countOnly)
+                return result;
+            qint64 b = 0, e = 0;
+            page(result.total, o, &b, &e);
+            result.docs.reserve(e - b);
+            for (qint64 i = b; i < e; ++i) {
+                const DeviceRecord *d = idDirection < 0 ? *(order.cend() - 1 - i) : *(begin + i);
+                result.docs.append(o.projection ? o.projection->apply(d->toDocument(
+                                                      m_paths, &o.projection->paths()))
+                                                : d->toDocument(m_paths));
+            }
+            return result;
+        }
+        std::vector<const DeviceRecord *> hits;
+        for (auto it = begin; it != order.cend(); ++it) {
+            if (all || query.matches(DeviceView(**it, m_paths)))
+                hits.push_back(*it);
         }
         result.total = qint64(hits.size());
         if (o.countOnly)
             return result;
-        int idDirection = 1;
         if (sortIsIdOnly(o.sort, &idDirection)) {
             if (idDirection < 0)
                 std::reverse(hits.begin(), hits.end());

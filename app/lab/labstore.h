@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace fwd {
 class Clock;
@@ -101,9 +102,14 @@ Q_SIGNALS:
     void deviceDeleted(const QString &deviceId);
 
 private:
+    // The devices in _id order, contiguous (paging walks it; rebuilt after inserts/deletes).
+    const std::vector<const DeviceRecord *> &orderedDevices() const;
+
     const Clock &m_clock;
     PathTable m_paths;
     DeviceMap m_devices;
+    mutable std::vector<const DeviceRecord *> m_order;
+    mutable bool m_orderDirty = true;
     QHash<QString, Collection> m_collections;
     QHash<QString, QByteArray> m_fileContent;
     QSet<QString> m_inSession;

@@ -222,6 +222,29 @@ void TestNbiServer::sortSkipLimitAndParameterSort()
                  .toList()
                  .size(),
              7);
+    // Keyset paging on _id ($gt / $gte), ascending and descending.
+    r = c.request(
+        "GET",
+        "/devices/"
+        "?projection=_id&query=%7B%22_id%22%3A%7B%22%24gt%22%3A%22202BC1-BM632w-000002%22%7D%7D"
+        "&sort=%7B%22_id%22%3A1%7D&limit=2");
+    QCOMPARE(r.header("total"), QByteArray("4"));
+    QCOMPARE(r.body,
+             QByteArray(
+                 "[\n{\"_id\":\"202BC1-BM632w-000003\"},\n{\"_id\":\"202BC1-BM632w-000004\"}\n]"));
+    r = c.request(
+        "GET",
+        "/devices/"
+        "?projection=_id&query=%7B%22_id%22%3A%7B%22%24gte%22%3A%22202BC1-BM632w-000002%22%7D%7D"
+        "&sort=%7B%22_id%22%3A-1%7D&skip=3");
+    QCOMPARE(r.header("total"), QByteArray("5"));
+    QCOMPARE(r.body,
+             QByteArray(
+                 "[\n{\"_id\":\"202BC1-BM632w-000003\"},\n{\"_id\":\"202BC1-BM632w-000002\"}\n]"));
+    r = c.request("HEAD", "/devices/"
+                          "?query=%7B%22_id%22%3A%7B%22%24gt%22%3A%22202BC1-BM632w-000002%22%2C%22%"
+                          "24lt%22%3A%22202BC1-BM632w-000004%22%7D%7D");
+    QCOMPARE(r.header("total"), QByteArray("1"));
     // T007: sort on a parameter sorts by its value (._value appended).
     const char *codes[] = {"lab-b", "lab-a", "lab-c"};
     for (int i = 0; i < 3; ++i)
