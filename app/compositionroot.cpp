@@ -4,6 +4,9 @@
 #include "core/logging.h"
 #include "core/paths.h"
 #include "core/settings.h"
+#include "embeddedlab.h"
+#include "fileserver/fileserver.h"
+#include "fileservercontroller.h"
 #include "firmware/filelibrary.h"
 #include "httplinkprobe.h"
 #include "keychainsecretstore.h"
@@ -12,8 +15,11 @@
 #include "store/auditlog.h"
 #include "store/sqlfilecatalog.h"
 #include "store/store.h"
+#include "ui/fileserverdialog.h"
+#include "ui/fileserverpublisher.h"
 #include "ui/filesscreen.h"
 #include "ui/mainwindow.h"
+#include "ui/nbifileuploader.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -34,6 +40,10 @@ struct CompositionRoot::Parts
     std::unique_ptr<store::SqlFileCatalog> fileCatalog;
     std::unique_ptr<firmware::FileLibrary> library;
     std::unique_ptr<HttpLinkProbe> linkProbe;
+    std::unique_ptr<EmbeddedLab> lab;
+    std::unique_ptr<FileServerController> fileServer;
+    std::unique_ptr<ui::FileServerPublisher> publisher;
+    std::unique_ptr<ui::NbiFileUploader> uploader;
     std::unique_ptr<ui::MainWindow> window;
 };
 
@@ -46,6 +56,9 @@ CompositionRoot::~CompositionRoot()
 {
     // The window and the models go before the services they use.
     m_parts->window.reset();
+    m_parts->uploader.reset();
+    m_parts->publisher.reset();
+    m_parts->fileServer.reset(); // stops serving, flushes the access log into the store
     m_parts->connection.reset();
     m_parts->auditModel.reset();
     m_parts->audit.reset();
@@ -56,6 +69,7 @@ CompositionRoot::~CompositionRoot()
         QCoreApplication::sendPostedEvents(m_parts->library.get());
     m_parts->library.reset();
     m_parts->fileCatalog.reset();
+    m_parts->lab.reset();
 }
 
 ui::MainWindow *CompositionRoot::window() const
@@ -96,7 +110,22 @@ bool CompositionRoot::start()
         std::make_unique<store::AuditLog>(*p.store, p.clock, user, QHostInfo::localHostName());
     p.auditModel = std::make_unique<models::AuditLogModel>(*p.audit);
     p.auditModel->reload();
+    // No GenieACS configured: the lab is the embedded default (and stays so while its profile
+    // is the active one).
+    p.lab = std::make_unique<EmbeddedLab>(*p.settings);
+    if (QString labError; !p.lab->startIfWanted(&labError))
+        qCWarning(lcApp).noquote() << labError;
     p.connection = std::make_unique<models::ConnectionStatus>(*p.settings, *p.secrets);
+    p.uploader = std::make_unique<ui::NbiFileUploader>(nullptr);
+    QObject::connect(p.connection.get(), &models::ConnectionStatus::clientChanged,
+                     p.connection.get(),
+                     [uploader = p.uploader.get()](acs::NbiClient *c) { uploader->setClient(c); });
+
+    // The built-in file server runs with the application; its access log goes to the store.
+    p.fileServer =
+        std::make_unique<FileServerController>(*p.settings, *p.store, p.clock, dataDirectory());
+    p.fileServer->apply();
+    p.publisher = std::make_unique<ui::FileServerPublisher>(p.fileServer->server());
 
     p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
         *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
@@ -108,6 +137,10 @@ bool CompositionRoot::start()
     p.fileCatalog = std::make_unique<store::SqlFileCatalog>(*p.store);
     p.library = std::make_unique<firmware::FileLibrary>(
         QDir(dataDirectory()).filePath(QStringLiteral("files")), *p.fileCatalog, p.clock);
+    QObject::connect(p.library.get(), &firmware::FileLibrary::loaded, p.library.get(), [&p] {
+        for (const QString &problem : p.publisher->restore(*p.library))
+            qCWarning(lcApp).noquote() << problem;
+    });
     p.library->load();
     p.linkProbe = std::make_unique<HttpLinkProbe>();
     p.linkProbe->setFingerprintSource([settings = p.settings.get()] {
@@ -116,10 +149,34 @@ bool CompositionRoot::start()
             approved << profile.trustedFingerprints;
         return approved;
     });
-    p.window->addScreen(
-        QStringLiteral("files"), QCoreApplication::translate("fwd::CompositionRoot", "Files"),
-        p.window->style()->standardIcon(QStyle::SP_DirIcon),
-        new ui::FilesScreen({*p.library, *p.audit, p.linkProbe.get(), nullptr, nullptr}));
+    p.window->addScreen(QStringLiteral("files"),
+                        QCoreApplication::translate("fwd::CompositionRoot", "Files"),
+                        p.window->style()->standardIcon(QStyle::SP_DirIcon),
+                        new ui::FilesScreen({*p.library, *p.audit, p.linkProbe.get(),
+                                             p.publisher.get(), p.uploader.get()}));
+
+    auto showFileServer = [window = p.window.get(), server = p.fileServer.get()] {
+        window->setFileServerStatus(server->statusText(), server->statusDetails(),
+                                    int(server->level()));
+    };
+    QObject::connect(p.fileServer.get(), &FileServerController::statusChanged, p.window.get(),
+                     showFileServer);
+    showFileServer();
+    QObject::connect(
+        p.window.get(), &ui::MainWindow::fileServerSettingsRequested, p.window.get(), [&p] {
+            auto *dialog =
+                new ui::FileServerDialog(*p.settings, p.fileServer->statusText(),
+                                         p.fileServer->server().fingerprint(), p.window.get());
+            dialog->setAttribute(Qt::WA_DeleteOnClose);
+            QObject::connect(dialog, &QDialog::accepted, p.fileServer.get(), [&p] {
+                p.fileServer->apply();
+                p.publisher->restore(*p.library);
+                p.audit->record(QStringLiteral("fileserver.settings.changed"),
+                                p.fileServer->server().baseUrl().toString(),
+                                p.fileServer->statusDetails());
+            });
+            dialog->open();
+        });
     const QString screen = !m_commandLine.screen.isEmpty()
                                ? m_commandLine.screen
                                : p.settings->value(Settings::CurrentScreen);

@@ -38,6 +38,7 @@ void ConnectionStatus::refresh()
     if (!profile) {
         m_profileName.clear();
         m_report = {};
+        Q_EMIT clientChanged(nullptr);
         setState(State::NotConfigured);
         return;
     }
@@ -57,6 +58,7 @@ void ConnectionStatus::startTest(const AcsProfile &profile, const QString &passw
     auto *test = new acs::ConnectionTest(*client, client);
     m_client = client;
     m_test = test;
+    Q_EMIT clientChanged(client);
     connect(test, &acs::ConnectionTest::finished, this,
             [this](const acs::ConnectionReport &report) {
                 m_report = report;

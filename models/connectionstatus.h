@@ -32,9 +32,13 @@ public:
     // One line for the status bar.
     QString summary() const;
     const acs::ConnectionReport &lastReport() const { return m_report; }
+    // The NBI client of the active profile (null when none is configured); it changes with the
+    // profile, see clientChanged().
+    acs::NbiClient *client() const { return m_client; }
 
 Q_SIGNALS:
     void stateChanged(fwd::models::ConnectionStatus::State state);
+    void clientChanged(fwd::acs::NbiClient *client);
 
 private:
     void setState(State state);

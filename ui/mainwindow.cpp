@@ -45,7 +45,10 @@ MainWindow::MainWindow(Services services, QWidget *parent)
     m_connectionLabel = new QLabel(this);
     m_connectionLabel->setObjectName(QStringLiteral("connectionState"));
     m_databaseLabel = new QLabel(tr("Database: %1").arg(m_services.databaseDescription), this);
+    m_fileServerLabel = new QLabel(this);
+    m_fileServerLabel->setObjectName(QStringLiteral("fileServerState"));
     statusBar()->addWidget(m_connectionLabel, 1);
+    statusBar()->addPermanentWidget(m_fileServerLabel);
     statusBar()->addPermanentWidget(m_databaseLabel);
     connect(&m_services.connection, &models::ConnectionStatus::stateChanged, this,
             &MainWindow::updateConnectionLabel);
@@ -70,6 +73,8 @@ void MainWindow::createMenus()
     reconnect->setShortcut(QKeySequence(Qt::Key_F5));
     connect(reconnect, &QAction::triggered, &m_services.connection,
             &models::ConnectionStatus::refresh);
+    QAction *fileServer = file->addAction(tr("&File server…"));
+    connect(fileServer, &QAction::triggered, this, &MainWindow::fileServerSettingsRequested);
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"));
     quit->setShortcut(QKeySequence::Quit);
@@ -141,6 +146,15 @@ void MainWindow::updateConnectionLabel()
     m_connectionLabel->setToolTip(c.summary());
     setWindowTitle(c.profileName().isEmpty() ? tr("FirmwareDesk")
                                              : tr("FirmwareDesk — %1").arg(c.profileName()));
+}
+
+void MainWindow::setFileServerStatus(const QString &text, const QString &details, int level)
+{
+    static const char *colours[] = {"#1b7f3a", "#8a4b00", "#b00020", "#666666"};
+    const char *colour = colours[qBound(0, level, 3)];
+    m_fileServerLabel->setText(QStringLiteral("<span style=\"color:%1\">&#9679;</span> %2")
+                                   .arg(QLatin1String(colour), text.toHtmlEscaped()));
+    m_fileServerLabel->setToolTip(details);
 }
 
 void MainWindow::restoreState()

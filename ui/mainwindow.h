@@ -48,6 +48,13 @@ public:
     QString currentScreenKey() const;
     void showScreen(const QString &key);
     QLabel *connectionLabel() const { return m_connectionLabel; }
+    QLabel *fileServerLabel() const { return m_fileServerLabel; }
+    // The built-in file server's state in the status bar. level: 0 ok, 1 warning, 2 error, 3 off.
+    void setFileServerStatus(const QString &text, const QString &details, int level);
+
+Q_SIGNALS:
+    // File → File server…: the composition root shows the settings and restarts the server.
+    void fileServerSettingsRequested();
 
 public Q_SLOTS:
     // Opens the GenieACS connection profiles; returns the dialog (tests drive it).
@@ -66,6 +73,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     QLabel *m_connectionLabel = nullptr;
     QLabel *m_databaseLabel = nullptr;
+    QLabel *m_fileServerLabel = nullptr;
     QStringList m_keys;
 };
 

@@ -11,6 +11,16 @@ const SettingKey<QByteArray> Settings::WindowGeometry{"ui/windowGeometry", QByte
 const SettingKey<QByteArray> Settings::WindowState{"ui/windowState", QByteArray()};
 const SettingKey<QString> Settings::CurrentScreen{"ui/currentScreen", QString()};
 const SettingKey<QString> Settings::ActiveProfile{"acs/activeProfile", QString()};
+// 7568, not GenieACS's 7567, so that both can run on one machine.
+const SettingKey<bool> Settings::FileServerEnabled{"fileserver/enabled", true};
+const SettingKey<int> Settings::FileServerPort{"fileserver/port", 7568};
+const SettingKey<bool> Settings::FileServerHttps{"fileserver/https", true};
+const SettingKey<QString> Settings::FileServerPublicHost{"fileserver/publicHost", QString()};
+const SettingKey<QString> Settings::FileServerExternalPrefix{"fileserver/externalPrefix",
+                                                             QString()};
+const SettingKey<QString> Settings::FileServerCertificate{"fileserver/certificate", QString()};
+const SettingKey<QString> Settings::FileServerKey{"fileserver/key", QString()};
+const SettingKey<qlonglong> Settings::FileServerBandwidth{"fileserver/bandwidth", 0};
 
 namespace {
 constexpr auto VersionKey = "meta/layoutVersion";

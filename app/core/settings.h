@@ -75,6 +75,15 @@ public:
     static const SettingKey<QByteArray> WindowState;
     static const SettingKey<QString> CurrentScreen;
     static const SettingKey<QString> ActiveProfile;
+    // The built-in file server (see fileserver/fileserverconfig.h for the meaning).
+    static const SettingKey<bool> FileServerEnabled;
+    static const SettingKey<int> FileServerPort;
+    static const SettingKey<bool> FileServerHttps;
+    static const SettingKey<QString> FileServerPublicHost;
+    static const SettingKey<QString> FileServerExternalPrefix;
+    static const SettingKey<QString> FileServerCertificate; // PEM chain; empty: self-signed
+    static const SettingKey<QString> FileServerKey;
+    static const SettingKey<qlonglong> FileServerBandwidth; // bytes per second, 0: no cap
 
     QList<AcsProfile> acsProfiles() const;
     void setAcsProfiles(const QList<AcsProfile> &profiles);

@@ -6,6 +6,8 @@
 #include <QApplication>
 #include <QCryptographicHash>
 #include <QFile>
+#include <QLabel>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -20,7 +22,7 @@ private Q_SLOTS:
     void init();
     void commandLine_data();
     void commandLine();
-    void startsWithConnectionDialogOnFirstRun();
+    void firstRunConnectsToTheEmbeddedLab();
     void refusesDatabaseThatIsNotOneAndLeavesItAlone();
     void unreachablePostgresIsAClearError();
     void malformedDatabaseUrlIsAClearError();
@@ -36,6 +38,9 @@ void TestStartup::init()
     QVERIFY(m_dir->isValid());
     qputenv("FWD_DATA_DIR", m_dir->path().toLocal8Bit());
     qunsetenv("DBUS_SESSION_BUS_ADDRESS");
+    // Tests run side by side: the file server takes any free port.
+    QSettings ini(m_dir->filePath(QStringLiteral("s.ini")), QSettings::IniFormat);
+    ini.setValue(QStringLiteral("fileserver/port"), 0);
 }
 
 CommandLine TestStartup::line(const QStringList &extra) const
@@ -78,13 +83,20 @@ void TestStartup::commandLine()
         QCOMPARE(c.databaseUrl, QStringLiteral("/x.db"));
 }
 
-void TestStartup::startsWithConnectionDialogOnFirstRun()
+void TestStartup::firstRunConnectsToTheEmbeddedLab()
 {
     CompositionRoot root(line({}));
     QVERIFY2(root.start(), qPrintable(root.error()));
     QVERIFY(root.window());
     QVERIFY(root.window()->isVisible());
-    QTRY_VERIFY(root.window()->findChild<ui::ConnectionDialog *>());
+    // No GenieACS configured: the lab with 1,000 routers is started and connected.
+    QTRY_VERIFY_WITH_TIMEOUT(root.window()->connectionLabel()->text().contains(
+                                 QLatin1String("Lab (embedded): GenieACS 1.2.16, 1,000 devices")),
+                             20000);
+    QVERIFY(!root.window()->findChild<ui::ConnectionDialog *>());
+    // The built-in file server runs, over HTTPS.
+    QVERIFY2(root.window()->fileServerLabel()->text().contains(QLatin1String("https://")),
+             qPrintable(root.window()->fileServerLabel()->text()));
     // The default database went into the data folder.
     QVERIFY(QFile::exists(m_dir->filePath(QStringLiteral("firmwaredesk.sqlite"))));
 }
