@@ -27,7 +27,7 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("FILE"));
     const QCommandLineOption screen(
         QStringLiteral("screen"),
-        QCoreApplication::translate("main", "Open on this screen: activity."),
+        QCoreApplication::translate("main", "Open on this screen: files, activity."),
         QStringLiteral("NAME"));
     parser.addOptions({database, settings, screen});
 
