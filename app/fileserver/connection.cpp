@@ -403,6 +403,12 @@ void Connection::handle(const HttpRequestHead &head)
     m_record.user = user;
 
     const int fd = ::open(entry->encodedPath.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        // Out of file descriptors (many downloads at once): ask the client to come back.
+        qCWarning(lcFileServer) << "no file descriptor left to open" << file->name;
+        entry->counters->add({.requests = 1});
+        return respondError(503, "Service Unavailable", true, "Retry-After: 5\r\n");
+    }
     struct stat st = {};
     if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != file->size) {
         if (fd >= 0)

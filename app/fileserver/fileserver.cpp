@@ -9,6 +9,7 @@
 
 #include <QHostInfo>
 #include <QThread>
+#include <QTimer>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -113,6 +114,17 @@ bool FileServer::start(const FileServerConfig &requested)
 
     auto listener = std::make_unique<Listener>([this](qintptr s) { dispatch(s); });
     listener->setListenBacklogSize(4096);
+    // QTcpServer stops accepting after a non-temporary accept error (EMFILE when every file
+    // descriptor is in use): accept again shortly, once some connections have ended.
+    Listener *rawListener = listener.get();
+    connect(rawListener, &QTcpServer::acceptError, rawListener,
+            [rawListener](QAbstractSocket::SocketError error) {
+                qCWarning(lcFileServer) << "accept failed:" << error << "- retrying in 200 ms";
+                QTimer::singleShot(200, rawListener, [rawListener] {
+                    if (rawListener->isListening())
+                        rawListener->resumeAccepting();
+                });
+            });
     if (!listener->listen(config.bindAddress, config.port))
         return fail(tr("Cannot listen on %1 port %2: %3")
                         .arg(config.bindAddress.toString())
