@@ -476,8 +476,14 @@ void FilesScreen::uploadSelectedToGenieAcs()
 
 void FilesScreen::startGenieAcsUpload(const FileRecord &record)
 {
-    if (!m_services.uploader || m_upload)
+    if (!m_services.uploader)
         return;
+    if (m_upload) {
+        // One upload at a time (GenieACS buffers each body in RAM); the others wait.
+        if (!m_acsQueue.contains(record.id) && record.id != m_uploadId)
+            m_acsQueue << record.id;
+        return;
+    }
     m_uploadId = record.id;
     m_upload = m_services.uploader->upload(record, this);
     m_transfer->setValue(0);
@@ -506,12 +512,21 @@ void FilesScreen::startGenieAcsUpload(const FileRecord &record)
         }
         updateActions();
         Q_EMIT genieAcsUploadFinished(ok);
+        while (!m_upload && !m_acsQueue.isEmpty()) {
+            if (const auto next = m_services.library.record(m_acsQueue.takeFirst()))
+                startGenieAcsUpload(*next);
+        }
     });
+    if (!m_acsQueue.isEmpty())
+        m_status->setText(m_status->text() + QLatin1Char(' ') +
+                          tr("%n more waiting.", nullptr, int(m_acsQueue.size())));
     updateActions();
 }
 
 void FilesScreen::cancelGenieAcsUpload()
 {
+    // Cancel stops the running upload and drops the waiting ones.
+    m_acsQueue.clear();
     if (m_upload)
         m_upload->cancel();
 }

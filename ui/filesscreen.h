@@ -72,6 +72,10 @@ public:
     void copySelectedUrl();
     void cancelGenieAcsUpload();
 
+    // Call when the publisher or uploader became (un)available (file server started or stopped,
+    // GenieACS profile changed): the actions and their tooltips follow.
+    void refreshActions() { updateActions(); }
+
     std::optional<firmware::FileRecord> selectedRecord() const;
     void selectFile(const QString &fileName);
 
@@ -127,6 +131,7 @@ private:
     QLabel *m_dropHint = nullptr;
     QPointer<FileUpload> m_upload;
     qint64 m_uploadId = 0;
+    QList<qint64> m_acsQueue; // waiting uploads to GenieACS
 };
 
 } // namespace fwd::ui

@@ -70,7 +70,12 @@ FileUpload *NbiFileUploader::upload(const firmware::FileRecord &record, QObject 
     metadata.version = record.version;
     acs::ActionJob *job = m_client->putFile(record.fileName, record.storedPath, metadata);
     auto *upload = new NbiFileUpload(job, parent);
-    job->start();
+    // Started from the event loop, so that even an immediate refusal reaches the caller, who
+    // connects after this returns. A cancel before then finishes the job without sending.
+    QTimer::singleShot(0, job, [job] {
+        if (!job->isFinished() && !job->isStarted())
+            job->start();
+    });
     return upload;
 }
 

@@ -760,6 +760,26 @@ void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
     QCOMPARE(done.last().first().toBool(), false);
     QVERIFY(m_screen->statusLabel()->text().contains(QLatin1String("not uploaded")));
     QVERIFY(!m_library->record(other.id)->publishedTo.testFlag(firmware::PublishTarget::GenieAcs));
+
+    // Several files from the upload dialog go to GenieACS one after the other.
+    nbi.setResponse("HTTP/1.1 201 Created\r\nGenieACS-Version: 1.2.16\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
+    const QString a = writeFile(QStringLiteral("a.rsc"), "/system identity set name=a\n");
+    const QString b = writeFile(QStringLiteral("b.rsc"), "/system identity set name=b\n");
+    ui::UploadDialog *dialog = m_screen->openUpload({a, b});
+    QVERIFY(dialog->genieAcsCheck()->isEnabled());
+    dialog->genieAcsCheck()->setChecked(true);
+    const int before = int(done.size());
+    QTest::mouseClick(dialog->uploadButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(int(done.size()), before + 2, 20000);
+    QVERIFY(done.at(before).first().toBool() && done.at(before + 1).first().toBool());
+    QStringList puts;
+    for (const QByteArray &request : nbi.requests()) {
+        if (request.startsWith("PUT /files/a.rsc") || request.startsWith("PUT /files/b.rsc"))
+            puts << QString::fromLatin1(request.left(16));
+    }
+    QCOMPARE(puts.size(), 2);
+    QVERIFY(nbi.requests().constLast().contains("fileType: 3 Vendor Configuration File"));
 }
 
 void TestFilesScreen::actionsWithoutServicesAreDisabledWithAReason()
