@@ -59,6 +59,12 @@ CompositionRoot::~CompositionRoot()
     m_parts->uploader.reset();
     m_parts->publisher.reset();
     m_parts->fileServer.reset(); // stops serving, flushes the access log into the store
+    // Let every store job finish and deliver its answer while the objects waiting for it still
+    // exist: Qt 6.4's QFuture::then() asserts when its context object is already gone.
+    if (m_parts->store) {
+        m_parts->store->drain();
+        QCoreApplication::sendPostedEvents();
+    }
     m_parts->connection.reset();
     m_parts->auditModel.reset();
     m_parts->audit.reset();
@@ -130,10 +136,8 @@ bool CompositionRoot::start()
     p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
         *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
 
-    // The file library (issue 6) and the Files screen. Publishing on the built-in file server
-    // and uploading to GenieACS stay disabled (with the reason on the actions) until a
-    // FileServer and the active profile's NbiClient are wired in: pass a ui::FileServerPublisher
-    // and a ui::NbiFileUploader in the screen's Services.
+    // The file library (issue 6) and the Files screen, publishing on the built-in file server
+    // and uploading to GenieACS through the active profile's client.
     p.fileCatalog = std::make_unique<store::SqlFileCatalog>(*p.store);
     p.library = std::make_unique<firmware::FileLibrary>(
         QDir(dataDirectory()).filePath(QStringLiteral("files")), *p.fileCatalog, p.clock);
@@ -143,12 +147,16 @@ bool CompositionRoot::start()
     });
     p.library->load();
     p.linkProbe = std::make_unique<HttpLinkProbe>();
-    p.linkProbe->setFingerprintSource([settings = p.settings.get()] {
-        QStringList approved;
-        for (const AcsProfile &profile : settings->acsProfiles())
-            approved << profile.trustedFingerprints;
-        return approved;
-    });
+    // The link check also trusts the built-in file server's own certificate.
+    p.linkProbe->setFingerprintSource(
+        [settings = p.settings.get(), server = &p.fileServer->server()] {
+            QStringList approved;
+            for (const AcsProfile &profile : settings->acsProfiles())
+                approved << profile.trustedFingerprints;
+            if (const QString own = server->fingerprint(); !own.isEmpty())
+                approved << own;
+            return approved;
+        });
     p.window->addScreen(QStringLiteral("files"),
                         QCoreApplication::translate("fwd::CompositionRoot", "Files"),
                         p.window->style()->standardIcon(QStyle::SP_DirIcon),
