@@ -3,6 +3,7 @@
 #include "firmware/linkcheck.h"
 #include "firmware/linkprobe.h"
 
+#include "ui/droppedfiles.h"
 #include <QDialogButtonBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -27,22 +28,6 @@ namespace fwd::ui {
 using firmware::DescriptorIssue;
 using firmware::DescriptorPackage;
 using firmware::DescriptorValidator;
-
-namespace {
-
-QStringList localFiles(const QMimeData *mime)
-{
-    QStringList out;
-    if (!mime || !mime->hasUrls())
-        return out;
-    for (const QUrl &url : mime->urls()) {
-        if (url.isLocalFile())
-            out << url.toLocalFile();
-    }
-    return out;
-}
-
-} // namespace
 
 DescriptorDialog::DescriptorDialog(firmware::FileLibrary &library, firmware::LinkProbe *probe,
                                    const QUrl &publicBase, QWidget *parent)

@@ -6,6 +6,7 @@
 #include "models/filesmodel.h"
 #include "store/auditlog.h"
 #include "ui/descriptordialog.h"
+#include "ui/droppedfiles.h"
 #include "ui/filepublisher.h"
 #include "ui/genieacsfileuploader.h"
 #include "ui/messagebox.h"
@@ -31,22 +32,6 @@ namespace fwd::ui {
 
 using firmware::FileRecord;
 using firmware::PublishTarget;
-
-namespace {
-
-QStringList localFiles(const QMimeData *mime)
-{
-    QStringList out;
-    if (!mime || !mime->hasUrls())
-        return out;
-    for (const QUrl &url : mime->urls()) {
-        if (url.isLocalFile())
-            out << url.toLocalFile();
-    }
-    return out;
-}
-
-} // namespace
 
 FilesScreen::FilesScreen(Services services, QWidget *parent)
     : QWidget(parent)

@@ -247,17 +247,24 @@ ActionJob *NbiClient::deletePreset(const QString &name)
     return new ActionJob(*this, action("DELETE", "/presets/" + encodePathSegment(name)));
 }
 
-ActionJob *NbiClient::putProvision(const QString &name, const QString &script)
+// PUT of a provision or virtual-parameter script: the same checks and request for both.
+static ActionJob *putScript(NbiClient &client, const QByteArray &collection, const QString &kind,
+                            const QString &name, const QString &script)
 {
-    QString e = checkRouteName(name, tr("provision"));
+    QString e = checkRouteName(name, kind);
     if (e.isEmpty())
         e = checkScript(script);
     if (!e.isEmpty())
-        return new ActionJob(*this, e);
-    NbiRequest r = action("PUT", "/provisions/" + encodePathSegment(name));
+        return new ActionJob(client, e);
+    NbiRequest r = action("PUT", "/" + collection + "/" + encodePathSegment(name));
     r.body = script.toUtf8();
     r.headers.append(std::pair<QByteArray, QByteArray>("Content-Type", "application/javascript"));
-    return new ActionJob(*this, r);
+    return new ActionJob(client, r);
+}
+
+ActionJob *NbiClient::putProvision(const QString &name, const QString &script)
+{
+    return putScript(*this, "provisions", tr("provision"), name, script);
 }
 
 QueryJob *NbiClient::listProvisions(const QueryOptions &options)
@@ -274,15 +281,7 @@ ActionJob *NbiClient::deleteProvision(const QString &name)
 
 ActionJob *NbiClient::putVirtualParameter(const QString &name, const QString &script)
 {
-    QString e = checkRouteName(name, tr("virtual parameter"));
-    if (e.isEmpty())
-        e = checkScript(script);
-    if (!e.isEmpty())
-        return new ActionJob(*this, e);
-    NbiRequest r = action("PUT", "/virtual_parameters/" + encodePathSegment(name));
-    r.body = script.toUtf8();
-    r.headers.append(std::pair<QByteArray, QByteArray>("Content-Type", "application/javascript"));
-    return new ActionJob(*this, r);
+    return putScript(*this, "virtual_parameters", tr("virtual parameter"), name, script);
 }
 
 QueryJob *NbiClient::listVirtualParameters(const QueryOptions &options)
