@@ -7,6 +7,7 @@
 #include "lab/labstore.h"
 #include "lab/scripthost.h"
 
+#include <QCryptographicHash>
 #include <QRegularExpression>
 #include <QUrl>
 
@@ -116,6 +117,67 @@ CwmpEngine::CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config)
 
 CwmpEngine::~CwmpEngine() = default;
 
+const QString CwmpEngine::kLocalCacheHashKey = QStringLiteral("cwmp-local-cache-hash");
+
+QByteArray CwmpEngine::localCacheHash() const
+{
+    // lib/cwmp/local-cache.ts hashes presets+objects, provisions, virtual parameters, files and
+    // config, each sorted by _id: any change there makes a new revision.
+    QCryptographicHash h(QCryptographicHash::Md5);
+    for (const char *name :
+         {"presets", "objects", "provisions", "virtualParameters", "files", "config"}) {
+        QList<QVariantMap> docs;
+        m_store.collection(QLatin1String(name))->forEach([&](const QVariantMap &d) {
+            docs.append(d);
+        });
+        std::sort(docs.begin(), docs.end(), [](const QVariantMap &a, const QVariantMap &b) {
+            return a.value(QStringLiteral("_id")).toString() <
+                   b.value(QStringLiteral("_id")).toString();
+        });
+        h.addData(name);
+        for (const QVariantMap &d : std::as_const(docs))
+            h.addData(docvalue::toJsonBytes(d));
+    }
+    return h.result().toHex();
+}
+
+void CwmpEngine::refreshLocalCache(qint64 now)
+{
+    // LocalCache.getRevision(): at most one look at the database per 5-second slot
+    // (nextRefresh = the next multiple of 5 s), and a rebuild only when the cache collection's
+    // hash is gone or differs. NBI writes to presets, objects, provisions and virtual
+    // parameters delete it; PUT /files does not. The hash is written with a 300 s TTL plus the
+    // 30 s clock-skew tolerance (lib/cache.ts), after which MongoDB's TTL index removes it
+    // (GenieACS: at the TTL monitor's next pass, up to 60 s later; the lab: at once).
+    constexpr qint64 kRefreshMs = 5000;
+    if (now <= m_cacheNextRefreshMs)
+        return;
+    Collection &cache = *m_store.collection(QStringLiteral("cache"));
+    const QVariantMap *entry = cache.find(kLocalCacheHashKey);
+    if (entry && dateMs(entry->value(QStringLiteral("expire"))) <= now) {
+        cache.remove(kLocalCacheHashKey);
+        entry = nullptr;
+    }
+    const QByteArray dbHash =
+        entry ? entry->value(QStringLiteral("value")).toString().toLatin1() : QByteArray();
+    m_cacheNextRefreshMs = now + (kRefreshMs - now % kRefreshMs);
+    if (!m_cacheRevision.isEmpty() && dbHash == m_cacheRevision)
+        return;
+    m_cacheFiles.clear();
+    m_store.files().forEach([&](const QVariantMap &f) {
+        const QString name = f.value(QStringLiteral("filename")).toString();
+        m_cacheFiles.insert(name.isEmpty() ? f.value(QStringLiteral("_id")).toString() : name,
+                            qint64(f.value(QStringLiteral("length")).toDouble()));
+    });
+    m_cacheRevision = localCacheHash();
+    if (m_cacheRevision != dbHash) {
+        cache.upsert({{QStringLiteral("_id"), kLocalCacheHashKey},
+                      {QStringLiteral("value"), QString::fromLatin1(m_cacheRevision)},
+                      {QStringLiteral("expire"), docvalue::fromMs(now + 30000 + 300 * 1000)},
+                      {QStringLiteral("timestamp"), docvalue::fromMs(now)}});
+    }
+}
+
 QString CwmpEngine::encodeUri(const QString &s)
 {
     // encodeURI leaves A-Z a-z 0-9 ; , / ? : @ & = + $ - _ . ! ~ * ' ( ) #
@@ -141,6 +203,7 @@ QString CwmpEngine::runSession(const Inform &inform)
     s.deviceId = DeviceRecord::makeId(inform.oui, inform.productClass, inform.serial);
     s.now = m_store.nowMs();
     s.events = inform.events;
+    refreshLocalCache(s.now); // the session keeps this revision (cacheSnapshot) to its end
     m_store.setInSession(s.deviceId, true);
 
     s.device = m_store.device(s.deviceId);
@@ -569,7 +632,13 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
     if (!(declaredDownloadMs > stored && declaredDownloadMs <= s.now))
         return true; // already done: nothing to send
 
-    const QVariantMap *file = m_store.files().find(fileName);
+    // FileSize from the session's cache snapshot: 0 for a file the cache does not know yet.
+    qint64 fileSize = 0;
+    if (m_config.staleFileCache) {
+        fileSize = m_cacheFiles.value(fileName, 0);
+    } else if (const QVariantMap *file = m_store.files().find(fileName)) {
+        fileSize = qint64(file->value(QStringLiteral("length")).toDouble());
+    }
     const QString commandKey = QString::number(quint64(s.now) * 4096 + quint64(s.rpcs), 16);
     RpcRequest request{
         QStringLiteral("Download"),
@@ -578,8 +647,7 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
          {QStringLiteral("url"), QString(m_config.fsUrlPrefix + encodeUri(fileName))},
          {QStringLiteral("username"), QString()},
          {QStringLiteral("password"), QString()},
-         {QStringLiteral("fileSize"),
-          file ? file->value(QStringLiteral("length")).toDouble() : 0.0},
+         {QStringLiteral("fileSize"), double(fileSize)},
          {QStringLiteral("targetFileName"), targetFileName},
          {QStringLiteral("delaySeconds"), 0.0},
          {QStringLiteral("successURL"), QString()},

@@ -83,6 +83,10 @@ public:
         qint64 retryDelayMs = 300 * 1000;       // cwmp.retryDelay
         qint64 downloadTimeoutMs = 3600 * 1000; // cwmp.downloadTimeout
         int maxRpcs = 255;
+        // GenieACS's CWMP-side cache of presets, provisions and files (lib/local-cache.ts): the
+        // Download's FileSize comes from it, and PUT /files does not invalidate it (GENIEACS.md
+        // §5). false: FileSize is always the stored file's length.
+        bool staleFileCache = true;
     };
 
     CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config);
@@ -98,11 +102,16 @@ public:
 
     // GenieACS's encodeURI() for the Download URL.
     static QString encodeUri(const QString &s);
+    // The key of the cache collection's entry that PUT/DELETE of presets, objects, provisions
+    // and virtual parameters delete (and that expires 330 s after the CWMP side wrote it).
+    static const QString kLocalCacheHashKey;
 
 private:
     struct Session;
     friend class SessionScriptContext;
     bool presetsBroken() const;
+    void refreshLocalCache(qint64 now);
+    QByteArray localCacheHash() const;
     void runPresets(Session &s, const QSet<QString> &blocked);
     bool runScript(Session &s, const QString &channel, const QString &name,
                    const QVariantList &args, QString *code, QString *message, QVariantMap *detail);
@@ -131,6 +140,10 @@ private:
     Config m_config;
     std::unique_ptr<ScriptHost> m_scripts;
     QStringList m_scriptLog;
+    // The CWMP worker's local cache (lib/local-cache.ts, lib/cwmp/local-cache.ts).
+    QByteArray m_cacheRevision;
+    QHash<QString, qint64> m_cacheFiles;
+    qint64 m_cacheNextRefreshMs = 1;
 };
 
 } // namespace fwd::lab

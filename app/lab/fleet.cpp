@@ -520,6 +520,7 @@ RpcResponse Fleet::rpc(const QString &deviceId, const RpcRequest &request)
         cpe.transfer->commandKey = request.args.value(QStringLiteral("commandKey")).toString();
         cpe.transfer->fileType = request.args.value(QStringLiteral("fileType")).toString();
         cpe.transfer->url = request.args.value(QStringLiteral("url")).toString();
+        cpe.transfer->fileSize = qint64(request.args.value(QStringLiteral("fileSize")).toDouble());
         cpe.state = SimulatedCpe::State::DownloadPending;
         schedule(cpe, now + qint64(m_profile.downloadDelaySeconds) * 1000);
         r.result.insert(QStringLiteral("status"), 1);

@@ -30,6 +30,7 @@ struct PendingTransfer
     QString commandKey;
     QString fileType;
     QString url;
+    qint64 fileSize = 0; // the Download RPC's FileSize (informational: routers ignore it)
     int faultCode = 0;
     QString faultString;
     qint64 startMs = 0;

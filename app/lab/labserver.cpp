@@ -80,6 +80,7 @@ bool LabServer::start()
     fo.seed = m_options.seed;
     fo.tickMs = m_options.tickMs;
     fo.engine.fsUrlPrefix = fsUrlPrefix();
+    fo.engine.staleFileCache = m_options.staleFileCache;
     m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, profile, fo);
     m_nbi->setConnectionRequester(m_fleet.get());
     m_fleet->start();

@@ -43,6 +43,9 @@ public:
         QString fsKeyFile;
         int crashCloseDelayMs = 0; // GenieACS: ~21000 (GENIEACS.md N2)
         int crashOutageMs = 0;     // GenieACS: ~21000
+        // GenieACS's CWMP cache quirk: a file PUT after the cache's last refresh goes out with
+        // FileSize 0 (GENIEACS.md §5). false: FileSize is always the file's length.
+        bool staleFileCache = true;
         int tickMs = 50;
         int statsIntervalMs = 0; // > 0: print a "stats ..." line on stdout this often (real ms)
     };

@@ -142,6 +142,12 @@ const QByteArray *LabStore::fileContent(const QString &name) const
     return it == m_fileContent.cend() ? nullptr : &it.value();
 }
 
+void LabStore::notifyConfigChanged()
+{
+    m_collections[QStringLiteral("cache")].remove(QStringLiteral("cwmp-local-cache-hash"));
+    Q_EMIT configChanged();
+}
+
 void LabStore::setInSession(const QString &deviceId, bool inSession)
 {
     const bool was = m_inSession.contains(deviceId);

@@ -77,8 +77,10 @@ public:
         return m_sessionsStarted.value(deviceId);
     }
 
-    // Tells the CWMP side that presets/provisions/virtual parameters changed (cache invalidation).
-    void notifyConfigChanged() { Q_EMIT configChanged(); }
+    // Presets, objects, provisions or virtual parameters changed through the NBI: deletes the
+    // cache collection's "cwmp-local-cache-hash" (nbi.ts's cache.del), so that the CWMP side
+    // rebuilds its cache at its next look (GENIEACS.md §5; PUT /files does not call this).
+    void notifyConfigChanged();
 
     struct FindOptions
     {

@@ -61,8 +61,12 @@ int main(int argc, char *argv[])
         QStringLiteral("stats-every"),
         QStringLiteral("Print a stats line every this many real seconds (0 = never)."),
         QStringLiteral("s"), QStringLiteral("0"));
+    const QCommandLineOption exactFileSize(
+        QStringLiteral("exact-file-size"),
+        QStringLiteral("Download RPCs always carry the file's length (GenieACS sends FileSize 0 "
+                       "for a file uploaded after its CWMP cache last refreshed)."));
     parser.addOptions({devices, port, fsPort, factor, profile, seed, prefix, cert, key, crashDelay,
-                       crashOutage, stats});
+                       crashOutage, stats, exactFileSize});
     parser.process(app);
 
     auto number = [&](const QCommandLineOption &o, double min, double max, double *out) {
@@ -93,6 +97,7 @@ int main(int argc, char *argv[])
     o.crashCloseDelayMs = int(cd);
     o.crashOutageMs = int(co);
     o.statsIntervalMs = int(st * 1000);
+    o.staleFileCache = !parser.isSet(exactFileSize);
     fwd::lab::LabServer lab(o);
     if (!lab.start()) {
         std::fprintf(stderr, "firmwaredesk-lab: %s\n", qPrintable(lab.errorString()));

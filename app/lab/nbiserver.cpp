@@ -535,8 +535,9 @@ void NbiServer::handleFiles(HttpExchange *exchange, const QString &name)
                                       {QStringLiteral("oui"), header("oui")},
                                       {QStringLiteral("productClass"), header("productClass")},
                                       {QStringLiteral("version"), header("version")}};
+        // nbi.ts does not invalidate the CWMP side's cache here: a new file keeps FileSize 0 in
+        // Download RPCs until that cache refreshes (GENIEACS.md §5).
         m_store.putFile(name, req.body, metadata);
-        m_store.notifyConfigChanged();
         exchange->respond(text(201, {}));
     } else if (req.method == "DELETE") {
         if (!m_store.deleteFile(name)) {

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void deletedDeviceRegistersAgain();
     void connectionRequestEndpoints_data();
     void connectionRequestEndpoints();
+    void fileSizeZeroUntilTheCwmpCacheRefreshes();
 
 private:
     void makeLab(FleetProfile profile, int devices, bool https = false);
@@ -834,6 +835,86 @@ void TestFleet::connectionRequestEndpoints()
     r = post(m_fleet->deviceId(1), "?connection_request", R"({"name":"reboot"})");
     QCOMPARE(r.status, 202);
     QCOMPARE(r.reason, QByteArray("Task queued but not processed"));
+}
+
+void TestFleet::fileSizeZeroUntilTheCwmpCacheRefreshes()
+{
+    // GENIEACS.md §5: the CWMP side's file list (lib/cwmp/local-cache.ts) is not invalidated by
+    // PUT /files. It is looked at once per 5-second slot and rebuilt only when the cache entry
+    // "cwmp-local-cache-hash" is gone: deleted by an NBI write to a preset/object/provision/
+    // virtual parameter, or expired 330 s after it was written.
+    RawHttpClient c(m_nbi->port());
+    const QByteArray image = "FWDLAB-FIRMWARE V100R001IRQC56B018\n";
+    const int hwIndex = firstOf(QStringLiteral("huawei-bm632w"));
+    const QString hw = m_fleet->deviceId(hwIndex);
+    auto download = [&](int index, const char *file) -> qint64 {
+        const RawResponse r = post(m_fleet->deviceId(index), "?connection_request",
+                                   R"({"name":"download","fileType":"1 Firmware Upgrade Image",)"
+                                   R"("fileName":")" +
+                                       QByteArray(file) + "\"}");
+        if (r.status != 200 || !m_fleet->cpe(index).transfer)
+            return -1;
+        return m_fleet->cpe(index).transfer->fileSize;
+    };
+    // The registration sessions at 06:30:00 built the cache and wrote its hash (TTL 300 + 30 s).
+    RawResponse r = c.request("GET", "/cache/");
+    QString e;
+    QVariantMap entry = docvalue::parseJson(r.body, &e).toList().value(0).toMap();
+    QCOMPARE(entry.value(QStringLiteral("_id")).toString(),
+             QStringLiteral("cwmp-local-cache-hash"));
+    QCOMPARE(entry.value(QStringLiteral("expire")).toString(),
+             QStringLiteral("2026-12-01T06:35:30.000Z"));
+
+    m_clock->advance(1000);
+    QCOMPARE(
+        c.request("PUT", "/files/fw.bin", image, {{"fileType", "1 Firmware Upgrade Image"}}).status,
+        201);
+    QCOMPARE(c.request("HEAD", "/cache/").header("total"), QByteArray("1")); // not invalidated
+    QCOMPARE(download(hwIndex, "fw.bin"), 0);
+    // The router downloads fine all the same (FileSize is informational; RouterOS ignores it).
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(0).toString(), hw);
+    QCOMPARE(finished.first().at(1).toInt(), 0);
+    advanceAndProcess(60 * 1000);
+    QCOMPARE(m_fleet->cpe(hwIndex).version, QStringLiteral("V100R001IRQC56B018"));
+
+    // Another 5-second slot: the cache is looked at, but its hash is still there: still 0.
+    QList<int> others;
+    for (int i = 0; i < m_fleet->size(); ++i) {
+        if (i != hwIndex)
+            others.append(i);
+    }
+    m_clock->advance(5000);
+    QCOMPARE(download(others.at(0), "fw.bin"), 0);
+    // PUT /provisions deletes the hash. A session in the same 5-second slot (after another
+    // session looked at the cache) still has the old list; the next slot gets the new one.
+    QCOMPARE(c.request("PUT", "/provisions/refresh-cache", "log('x');").status, 200);
+    QCOMPARE(c.request("HEAD", "/cache/").header("total"), QByteArray("0"));
+    QCOMPARE(download(others.at(1), "fw.bin"), 0);
+    m_clock->advance(5000);
+    QCOMPARE(download(others.at(2), "fw.bin"), qint64(image.size()));
+    QCOMPARE(c.request("HEAD", "/cache/").header("total"), QByteArray("1"));
+
+    // A second file without any PUT of a provision: 0 until the hash expires.
+    r = c.request("GET", "/cache/");
+    entry = docvalue::parseJson(r.body, &e).toList().value(0).toMap();
+    const QDateTime expire =
+        docvalue::parseJsDate(entry.value(QStringLiteral("expire")).toString()).value();
+    QCOMPARE(expire, m_clock->now().addSecs(330));
+    QCOMPARE(c.request("PUT", "/files/fw2.bin", image + "#2\n").status, 201);
+    m_clock->set(expire.addMSecs(-1));
+    QCOMPARE(download(others.at(3), "fw2.bin"), 0);
+    m_clock->set(expire.addSecs(5));
+    QCOMPARE(download(others.at(4), "fw2.bin"), qint64(image.size() + 3));
+
+    // With the quirk switched off, FileSize is always the file's length.
+    CwmpEngine::Config config = m_fleet->engine().config();
+    config.staleFileCache = false;
+    m_fleet->engine().setConfig(config);
+    QCOMPARE(c.request("PUT", "/files/fw3.bin", image + "#33\n").status, 201);
+    QCOMPARE(download(others.at(5), "fw3.bin"), qint64(image.size() + 4));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)
