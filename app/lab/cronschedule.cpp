@@ -117,22 +117,26 @@ bool CronSchedule::matches(qint64 t) const
 
 std::optional<qint64> CronSchedule::previous(qint64 t, qint64 maxLookbackSeconds) const
 {
-    // Minute by minute, then the last matching second inside the minute.
+    // Backwards from t: skip whole days, hours and minutes that cannot match, then seconds.
     const qint64 stop = t - maxLookbackSeconds;
-    qint64 minuteStart = t - ((t % 60) + 60) % 60;
-    while (minuteStart + 59 >= stop) {
-        const QDateTime dt = QDateTime::fromSecsSinceEpoch(minuteStart, Qt::UTC);
+    qint64 cur = t;
+    while (cur >= stop) {
+        const QDateTime dt = QDateTime::fromSecsSinceEpoch(cur, Qt::UTC);
         const QDate date = dt.date();
-        if (m_minutes.test(size_t(dt.time().minute())) && m_hours.test(size_t(dt.time().hour())) &&
-            m_months.test(size_t(date.month())) && m_days.test(size_t(date.day())) &&
-            m_weekdays.test(size_t(date.dayOfWeek() % 7))) {
-            for (int s = 59; s >= 0; --s) {
-                const qint64 cand = minuteStart + s;
-                if (cand <= t && cand >= stop && m_seconds.test(size_t(s)))
-                    return cand;
-            }
+        const QTime time = dt.time();
+        const qint64 intoDay = time.hour() * 3600 + time.minute() * 60 + time.second();
+        if (!m_months.test(size_t(date.month())) || !m_days.test(size_t(date.day())) ||
+            !m_weekdays.test(size_t(date.dayOfWeek() % 7))) {
+            cur -= intoDay + 1;
+        } else if (!m_hours.test(size_t(time.hour()))) {
+            cur -= time.minute() * 60 + time.second() + 1;
+        } else if (!m_minutes.test(size_t(time.minute()))) {
+            cur -= time.second() + 1;
+        } else if (!m_seconds.test(size_t(time.second()))) {
+            cur -= 1;
+        } else {
+            return cur;
         }
-        minuteStart -= 60;
     }
     return std::nullopt;
 }

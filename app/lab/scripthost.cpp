@@ -13,11 +13,35 @@ namespace {
 
 const char *kPrelude = R"JS(
 (function (host, global) {
-  Date.now = function (interval, variance) {
-    if (interval === undefined) return host.now();
-    if (typeof interval === "number") return host.interval(interval, variance || 0);
-    throw new Error("Date.now(cron) is not supported by the lab");
+  // lib/sandbox.ts's SandboxDate: new Date() and Date.now() are the session time;
+  // Date.now(interval[, variance]) and Date.now(cron[, variance]) the start of the current slot,
+  // shifted by a per-device offset (lib/scheduling.ts; variance defaults to the interval).
+  var RealDate = Date;
+  function SandboxDate() {
+    if (arguments.length)
+      return new (Function.prototype.bind.apply(RealDate,
+                  [null].concat(Array.prototype.slice.call(arguments))))();
+    return new RealDate(host.now());
+  }
+  SandboxDate.now = function (intervalOrCron, variance) {
+    var t = host.now();
+    var offset = 0;
+    if (typeof intervalOrCron === "number") {
+      if (variance == null) variance = intervalOrCron;
+      if (variance) offset = host.variance(variance);
+      return Math.trunc((t + offset) / intervalOrCron) * intervalOrCron - offset;
+    } else if (typeof intervalOrCron === "string") {
+      if (variance) offset = host.variance(variance);
+      var prev = host.cronPrevious(intervalOrCron, t + offset);
+      return prev ? prev - offset : 0;
+    } else if (intervalOrCron) {
+      throw new Error("Invalid Date.now() argument");
+    }
+    return t;
   };
+  SandboxDate.parse = function (s) { return RealDate.parse(s); };
+  SandboxDate.UTC = function () { return RealDate.UTC.apply(null, arguments); };
+  global.Date = SandboxDate;
   function wrap(matches) {
     var w = { size: matches.length };
     if (matches.length) {
@@ -169,24 +193,41 @@ double ScriptHost::now() const
     return m_context ? double(m_context->sessionTime()) : 0;
 }
 
-double ScriptHost::interval(double intervalMs, double variance) const
+double ScriptHost::variance(const QJSValue &variance) const
 {
-    if (!m_context || intervalMs <= 0)
-        return now();
-    // lib/scheduling.ts: offset = md5-derived per-device variance, interval start before now.
-    qint64 offset = 0;
-    if (variance > 0) {
-        const QByteArray d =
-            QCryptographicHash::hash(m_context->deviceId().toUtf8(), QCryptographicHash::Md5);
-        const quint32 h = qFromLittleEndian<quint32>(d.constData()) ^
-                          qFromLittleEndian<quint32>(d.constData() + 4) ^
-                          qFromLittleEndian<quint32>(d.constData() + 8) ^
-                          qFromLittleEndian<quint32>(d.constData() + 12);
-        offset = qint64(h % quint32(variance));
+    // lib/scheduling.ts: (md532(deviceId) >>> 0) % variance, md532 = the XOR of the four
+    // little-endian 32-bit words of the MD5 of the device id.
+    if (!m_context)
+        return 0;
+    const QByteArray d =
+        QCryptographicHash::hash(m_context->deviceId().toUtf8(), QCryptographicHash::Md5);
+    const quint32 h = qFromLittleEndian<quint32>(d.constData()) ^
+                      qFromLittleEndian<quint32>(d.constData() + 4) ^
+                      qFromLittleEndian<quint32>(d.constData() + 8) ^
+                      qFromLittleEndian<quint32>(d.constData() + 12);
+    return std::fmod(double(h), variance.toNumber()); // JavaScript's % on numbers
+}
+
+double ScriptHost::cronPrevious(const QString &expression, double t)
+{
+    // lib/scheduling.ts cron(): later.js's previous occurrence at or before t, to the second; a
+    // five-field cron gets a seconds field '*' in front (N7). No occurrence: 0.
+    auto it = m_crons.find(expression);
+    if (it == m_crons.end()) {
+        QString error;
+        const auto parsed = CronSchedule::parse(expression, &error);
+        if (!parsed) {
+            // later.js accepts almost anything; the lab names the problem instead.
+            m_engine.throwError(QJSValue::SyntaxError, QStringLiteral("Date.now(): %1").arg(error));
+            return 0;
+        }
+        it = m_crons.insert(expression, *parsed);
     }
-    const qint64 t = m_context->sessionTime();
-    const auto i = qint64(intervalMs);
-    return double(((t + offset) / i) * i - offset);
+    if (!std::isfinite(t))
+        return 0;
+    const qint64 seconds = qint64(std::floor(t / 1000));
+    const auto prev = it->previous(seconds, kCronLookbackSeconds);
+    return prev ? double(*prev) * 1000 : 0;
 }
 
 } // namespace fwd::lab

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "lab/cronschedule.h"
+
 namespace fwd::lab {
 
 // What a provision script reaches through declare(), clear() and log() during one session.
@@ -27,10 +29,10 @@ public:
     virtual QString deviceId() const = 0;
 };
 
-// Runs GenieACS provision scripts in QJSEngine with GenieACS's sandbox: declare(path,
-// timestamps, values), clear(), commit(), log(), args, and Date.now() = the session time
-// (Date.now(interval[, variance]) = start of the current interval, with the per-device offset of
-// lib/scheduling.ts). ext() is not available in the lab and throws.
+// Runs GenieACS provision scripts in QJSEngine with GenieACS's sandbox (lib/sandbox.ts):
+// declare(path, timestamps, values), clear(), commit(), log(), args, new Date() and Date.now() =
+// the session time, Date.now(interval | "cron"[, variance]) = start of the current interval or
+// cron slot with the per-device offset of lib/scheduling.ts. ext() is not available and throws.
 class ScriptHost final : public QObject
 {
     Q_OBJECT
@@ -58,7 +60,11 @@ public:
     Q_INVOKABLE void clear(const QString &path);
     Q_INVOKABLE void log(const QString &message);
     Q_INVOKABLE double now() const;
-    Q_INVOKABLE double interval(double intervalMs, double variance) const;
+    Q_INVOKABLE double variance(const QJSValue &variance) const;
+    Q_INVOKABLE double cronPrevious(const QString &expression, double t);
+
+    // How far back Date.now("<cron>") looks for the previous occurrence.
+    static constexpr qint64 kCronLookbackSeconds = 10LL * 366 * 86400;
 
 private:
     void watchdog();
@@ -72,6 +78,7 @@ private:
     bool m_timedOut = false;
     std::thread m_watchdog;
     QHash<QString, QJSValue> m_compiled;
+    QHash<QString, CronSchedule> m_crons;
     ScriptContext *m_context = nullptr;
 };
 

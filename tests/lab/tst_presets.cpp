@@ -69,6 +69,10 @@ private Q_SLOTS:
     void sessionRpcLimit();
     void virtualParameters();
     void endlessScriptTimesOut();
+    void dateNowIntervalCronAndVariance_data();
+    void dateNowIntervalCronAndVariance();
+    void dateNowBadArguments_data();
+    void dateNowBadArguments();
 
 private:
     void putPreset(const QByteArray &name, const QByteArray &json);
@@ -474,7 +478,7 @@ void TestPresets::sessionRpcLimit()
     QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
     // Date.now(interval) is the start of the current interval.
     QCOMPARE(c.request("PUT", "/provisions/slot",
-                       "log(\"slot \" + new Date(Date.now(3600000)).toISOString());")
+                       "log(\"slot \" + new Date(Date.now(3600000, 0)).toISOString());")
                  .status,
              200);
     QCOMPARE(c.request("DELETE", "/presets/greedy").status, 200);
@@ -538,6 +542,90 @@ void TestPresets::endlessScriptTimesOut()
         200);
     QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["ok"]]})").status, 200);
     QVERIFY(tags(m_mt).contains(QStringLiteral("after")));
+}
+
+void TestPresets::dateNowIntervalCronAndVariance_data()
+{
+    // lib/sandbox.ts SandboxDate.now() with lib/scheduling.ts; the session starts at
+    // 2026-12-01T06:30:12.345Z. The router is E48D8C-hAP%20ac%20lite-000000ABC07A; its offsets
+    // (md532(id) % variance, md532 = 0xdb52b1f2, so 429,810 ms for both variances used here)
+    // and the expected values were computed with Node's crypto and scheduling.ts's formulas. With
+    // "0 0 6 * * *" and that offset: the previous 06:00:00 before 06:37:22.155, minus 429,810 ms.
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("no argument: session time")
+        << QStringLiteral("Date.now()") << QStringLiteral("2026-12-01T06:30:12.345Z");
+    QTest::newRow("new Date(): session time")
+        << QStringLiteral("new Date().getTime()") << QStringLiteral("2026-12-01T06:30:12.345Z");
+    QTest::newRow("new Date(x) is a plain date")
+        << QStringLiteral("new Date(0).getTime()") << QStringLiteral("1970-01-01T00:00:00.000Z");
+    QTest::newRow("interval, variance 0")
+        << QStringLiteral("Date.now(3600000, 0)") << QStringLiteral("2026-12-01T06:00:00.000Z");
+    QTest::newRow("interval, variance defaults to the interval")
+        << QStringLiteral("Date.now(3600000)") << QStringLiteral("2026-12-01T05:52:50.190Z");
+    QTest::newRow("interval with a variance") << QStringLiteral("Date.now(86400000, 600000)")
+                                              << QStringLiteral("2026-11-30T23:52:50.190Z");
+    QTest::newRow("6-field cron") << QStringLiteral("Date.now(\"0 0 2 * * *\")")
+                                  << QStringLiteral("2026-12-01T02:00:00.000Z");
+    QTest::newRow("N7: 5-field cron, last second of the minute")
+        << QStringLiteral("Date.now(\"0 2 * * *\")") << QStringLiteral("2026-12-01T02:00:59.000Z");
+    QTest::newRow("N7: 5-field step cron matches every second of the minute")
+        << QStringLiteral("Date.now(\"*/15 * * * *\")")
+        << QStringLiteral("2026-12-01T06:30:12.000Z");
+    QTest::newRow("6-field step cron") << QStringLiteral("Date.now(\"0 */15 * * * *\")")
+                                       << QStringLiteral("2026-12-01T06:30:00.000Z");
+    QTest::newRow("cron on an earlier weekday (Monday 03:00)")
+        << QStringLiteral("Date.now(\"0 0 3 * * 1\")")
+        << QStringLiteral("2026-11-30T03:00:00.000Z");
+    QTest::newRow("cron with a variance") << QStringLiteral("Date.now(\"0 0 6 * * *\", 3600000)")
+                                          << QStringLiteral("2026-12-01T05:52:50.190Z");
+}
+
+void TestPresets::dateNowIntervalCronAndVariance()
+{
+    QFETCH(QString, expression);
+    QFETCH(QString, expected);
+    RawHttpClient c(m_nbi->port());
+    const QByteArray script =
+        "log(\"when \" + new Date(" + expression.toUtf8() + ").toISOString());";
+    QCOMPARE(c.request("PUT", "/provisions/when", script).status, 200);
+    m_clock->advance(12345);
+    QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["when"]]})").status, 200);
+    QCOMPARE(m_fleet->engine().scriptLog().last(), m_mt + QStringLiteral(": when ") + expected);
+}
+
+void TestPresets::dateNowBadArguments_data()
+{
+    QTest::addColumn<QString>("expression");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("object: GenieACS's error")
+        << QStringLiteral("Date.now({})") << QStringLiteral("script.Error")
+        << QStringLiteral("Invalid Date.now() argument");
+    QTest::newRow("cron the lab cannot parse")
+        << QStringLiteral("Date.now(\"0 0 25 * * *\")") << QStringLiteral("script.SyntaxError")
+        << QStringLiteral("Date.now(): invalid cron field in \"0 0 25 * * *\"");
+    QTest::newRow("cron with 3 fields")
+        << QStringLiteral("Date.now(\"0 0 2\")") << QStringLiteral("script.SyntaxError")
+        << QStringLiteral("Date.now(): a cron needs 5 or 6 fields");
+}
+
+void TestPresets::dateNowBadArguments()
+{
+    QFETCH(QString, expression);
+    QFETCH(QString, code);
+    QFETCH(QString, message);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(
+        c.request("PUT", "/provisions/bad", "log(String(" + expression.toUtf8() + "));").status,
+        200);
+    const RawResponse r = cr(m_mt, R"({"name":"provisions","provisions":[["bad"]]})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task faulted"));
+    QVariantMap fault;
+    m_store->faults().forEach([&](const QVariantMap &f) { fault = f; });
+    QCOMPARE(fault.value(QStringLiteral("code")).toString(), code);
+    QCOMPARE(fault.value(QStringLiteral("message")).toString(), message);
 }
 
 QTEST_GUILESS_MAIN(TestPresets)
