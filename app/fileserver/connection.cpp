@@ -360,7 +360,7 @@ void Connection::respondError(int status, const char *reason, bool close,
 void Connection::handle(const HttpRequestHead &head)
 {
     ServerShared &s = m_worker->shared();
-    ++s.requests;
+    WorkerCounters::add(m_worker->counters().requests, 1);
     m_record.method = truncated(head.method, 16);
     m_record.file = truncated(head.target);
     m_record.userAgent = truncated(head.header("user-agent"));
@@ -395,7 +395,7 @@ void Connection::handle(const HttpRequestHead &head)
     if (s.catalog->authorize(*file, head.header("authorization"), &user) ==
         FileCatalog::AuthResult::Denied) {
         m_record.user = user;
-        entry->counters->add({.requests = 1, .denied = 1});
+        entry->counters->add({.requests = 1, .denied = 1}, m_worker->index());
         return respondError(
             401, "Unauthorized", false,
             "WWW-Authenticate: Basic realm=\"FirmwareDesk\", charset=\"UTF-8\"\r\n");
@@ -406,7 +406,7 @@ void Connection::handle(const HttpRequestHead &head)
     if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
         // Out of file descriptors (many downloads at once): ask the client to come back.
         qCWarning(lcFileServer) << "no file descriptor left to open" << file->name;
-        entry->counters->add({.requests = 1});
+        entry->counters->add({.requests = 1}, m_worker->index());
         return respondError(503, "Service Unavailable", true, "Retry-After: 5\r\n");
     }
     struct stat st = {};
@@ -415,7 +415,7 @@ void Connection::handle(const HttpRequestHead &head)
             ::close(fd);
         qCWarning(lcFileServer).noquote() << "published file" << file->name
                                           << "is missing or changed on disk:" << file->absolutePath;
-        entry->counters->add({.requests = 1});
+        entry->counters->add({.requests = 1}, m_worker->index());
         return respondError(500, "Internal Server Error", false);
     }
 
@@ -437,7 +437,7 @@ void Connection::handle(const HttpRequestHead &head)
     }
     if (notModified) {
         ::close(fd);
-        entry->counters->add({.requests = 1, .notModified = 1});
+        entry->counters->add({.requests = 1, .notModified = 1}, m_worker->index());
         QByteArray h = commonHeaders(304, "Not Modified");
         h += validators;
         beginResponse(304, "Not Modified", h, {}, 0, 0, true);
@@ -462,7 +462,7 @@ void Connection::handle(const HttpRequestHead &head)
     if (range.kind == ByteRange::Kind::Unsatisfiable) {
         ::close(fd);
         m_record.range = truncated(rangeHeader, 100);
-        entry->counters->add({.requests = 1});
+        entry->counters->add({.requests = 1}, m_worker->index());
         return respondError(416, "Range Not Satisfiable", false,
                             "Content-Range: bytes */" + QByteArray::number(file->size) + "\r\n");
     }
@@ -543,16 +543,15 @@ void Connection::beginResponse(int status, const char *reason, const QByteArray 
 
 void Connection::allocateOut(qsizetype capacity)
 {
-    ServerShared &s = m_worker->shared();
     m_out.clear();
     m_out.reserve(capacity);
-    s.buffered += m_out.capacity() - m_outCapacityCounted;
+    WorkerCounters::add(m_worker->counters().buffered, m_out.capacity() - m_outCapacityCounted);
     m_outCapacityCounted = m_out.capacity();
 }
 
 void Connection::freeOut()
 {
-    m_worker->shared().buffered -= m_outCapacityCounted;
+    WorkerCounters::add(m_worker->counters().buffered, -m_outCapacityCounted);
     m_outCapacityCounted = 0;
     m_out = QByteArray();
     m_outPos = 0;
@@ -651,7 +650,7 @@ void Connection::logResponse(bool completed)
         delta.bytesSent = m_bodySent;
         delta.completed = completed ? 1 : 0;
         delta.brokenOff = completed ? 0 : 1;
-        m_downloadCounters->add(delta);
+        m_downloadCounters->add(delta, m_worker->index());
     }
     if (s.accessLog)
         s.accessLog->record(m_record);

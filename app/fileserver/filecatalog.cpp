@@ -26,25 +26,32 @@ QByteArray hashPassword(const QByteArray &salt, const QString &password)
 
 } // namespace
 
-void AtomicFileCounters::add(const FileCounters &delta)
+void AtomicFileCounters::add(const FileCounters &delta, int worker)
 {
-    requests += delta.requests;
-    bytesSent += delta.bytesSent;
-    completed += delta.completed;
-    brokenOff += delta.brokenOff;
-    notModified += delta.notModified;
-    denied += delta.denied;
+    Shard &s = m_shards[qAbs(worker) % kShards];
+    auto bump = [](std::atomic<qint64> &counter, qint64 value) {
+        if (value != 0)
+            counter.fetch_add(value, std::memory_order_relaxed);
+    };
+    bump(s.requests, delta.requests);
+    bump(s.bytesSent, delta.bytesSent);
+    bump(s.completed, delta.completed);
+    bump(s.brokenOff, delta.brokenOff);
+    bump(s.notModified, delta.notModified);
+    bump(s.denied, delta.denied);
 }
 
 FileCounters AtomicFileCounters::snapshot() const
 {
     FileCounters c;
-    c.requests = requests;
-    c.bytesSent = bytesSent;
-    c.completed = completed;
-    c.brokenOff = brokenOff;
-    c.notModified = notModified;
-    c.denied = denied;
+    for (const Shard &s : m_shards) {
+        c.requests += s.requests.load(std::memory_order_relaxed);
+        c.bytesSent += s.bytesSent.load(std::memory_order_relaxed);
+        c.completed += s.completed.load(std::memory_order_relaxed);
+        c.brokenOff += s.brokenOff.load(std::memory_order_relaxed);
+        c.notModified += s.notModified.load(std::memory_order_relaxed);
+        c.denied += s.denied.load(std::memory_order_relaxed);
+    }
     return c;
 }
 

@@ -15,18 +15,27 @@
 
 namespace fwd::fileserver {
 
-// Counters of one published name, updated by the workers without a lock.
+// Counters of one published name, updated by the workers without a lock. Each worker adds to
+// its own shard (a cache line of its own), so that workers serving the same file do not take
+// the line from each other on every request; snapshot() adds the shards up.
 struct AtomicFileCounters
 {
-    std::atomic<qint64> requests{0};
-    std::atomic<qint64> bytesSent{0};
-    std::atomic<qint64> completed{0};
-    std::atomic<qint64> brokenOff{0};
-    std::atomic<qint64> notModified{0};
-    std::atomic<qint64> denied{0};
-
-    void add(const FileCounters &delta);
+    // worker: the worker's index (any number; shards are shared beyond kShards workers).
+    void add(const FileCounters &delta, int worker = 0);
     FileCounters snapshot() const;
+
+private:
+    static constexpr int kShards = 8;
+    struct alignas(64) Shard
+    {
+        std::atomic<qint64> requests{0};
+        std::atomic<qint64> bytesSent{0};
+        std::atomic<qint64> completed{0};
+        std::atomic<qint64> brokenOff{0};
+        std::atomic<qint64> notModified{0};
+        std::atomic<qint64> denied{0};
+    };
+    Shard m_shards[kShards];
 };
 
 // A published file with what every response needs precomputed (immutable once built).

@@ -9,7 +9,6 @@
 
 #include <QHostInfo>
 #include <QThread>
-#include <QTimer>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -112,44 +111,38 @@ bool FileServer::start(const FileServerConfig &requested)
         return fail(
             tr("The process may open too few files (%1) to serve downloads.").arg(fileLimit));
 
-    auto listener = std::make_unique<Listener>([this](qintptr s) { dispatch(s); });
-    listener->setListenBacklogSize(4096);
-    // QTcpServer stops accepting after a non-temporary accept error (EMFILE when every file
-    // descriptor is in use): accept again shortly, once some connections have ended.
-    Listener *rawListener = listener.get();
-    connect(rawListener, &QTcpServer::acceptError, rawListener,
-            [rawListener](QAbstractSocket::SocketError error) {
-                qCWarning(lcFileServer) << "accept failed:" << error << "- retrying in 200 ms";
-                QTimer::singleShot(200, rawListener, [rawListener] {
-                    if (rawListener->isListening())
-                        rawListener->resumeAccepting();
-                });
-            });
-    if (!listener->listen(config.bindAddress, config.port))
+    // One non-blocking listening socket; every worker accepts from it in its own thread, so
+    // neither accepting nor serving needs this thread's event loop.
+    quint16 boundPort = 0;
+    QString listenError;
+    const int listenFd =
+        createListeningSocket(config.bindAddress, config.port, 4096, &boundPort, &listenError);
+    if (listenFd < 0)
         return fail(tr("Cannot listen on %1 port %2: %3")
                         .arg(config.bindAddress.toString())
                         .arg(config.port)
-                        .arg(listener->errorString()));
+                        .arg(listenError));
 
     const int threads =
         config.workerThreads > 0 ? config.workerThreads : qMax(1, QThread::idealThreadCount());
     for (int i = 0; i < threads; ++i) {
-        auto worker = std::make_unique<Worker>(shared);
+        auto worker = std::make_unique<Worker>(shared, i, listenFd);
         QString error;
         if (!worker->start(&error)) {
-            m_workers.clear();
+            m_workers.clear(); // stops the ones already running
+            ::close(listenFd);
             return fail(error);
         }
         m_workers.push_back(std::move(worker));
     }
     m_shared = shared;
-    m_listener = std::move(listener);
+    m_listenFd = listenFd;
 
     {
         QMutexLocker lock(&m_mutex);
         m_config = config;
         m_error.clear();
-        m_port = m_listener->serverPort();
+        m_port = boundPort;
         identity.privateKeyPem.clear();
         m_identity = identity;
     }
@@ -171,13 +164,13 @@ bool FileServer::start(const FileServerConfig &requested)
 
 void FileServer::stop()
 {
-    if (!m_listener)
+    if (m_listenFd < 0)
         return;
-    m_listener->close();
     for (auto &w : m_workers)
         w->stop(); // closes the connections, logs downloads in flight as broken off
     m_workers.clear();
-    m_listener.reset();
+    ::close(m_listenFd); // connections still in the backlog are reset
+    m_listenFd = -1;
     m_shared.reset();
     {
         QMutexLocker lock(&m_mutex);
@@ -187,22 +180,6 @@ void FileServer::stop()
     }
     qCInfo(lcFileServer) << "stopped";
     Q_EMIT stopped();
-}
-
-void FileServer::dispatch(qintptr socket)
-{
-    ServerShared &s = *m_shared;
-    if (s.open.load() >= s.maxConnections) {
-        ::close(int(socket));
-        ++s.refused;
-        qCWarning(lcFileServer) << "connection refused: limit of" << s.maxConnections << "reached";
-        return;
-    }
-    ++s.open;
-    ++s.accepted;
-    Worker *w = m_workers[size_t(m_nextWorker)].get();
-    m_nextWorker = (m_nextWorker + 1) % int(m_workers.size());
-    w->post(int(socket));
 }
 
 bool FileServer::isRunning() const
@@ -350,8 +327,10 @@ ServerStats FileServer::stats() const
     st.handshakeFailures = s->handshakeFailures;
     st.timedOut = s->timedOut;
     st.openConnections = s->open;
-    st.requests = s->requests;
-    st.bufferedBytes = s->buffered;
+    for (const auto &w : m_workers) {
+        st.requests += w->counters().requests.load(std::memory_order_relaxed);
+        st.bufferedBytes += w->counters().buffered.load(std::memory_order_relaxed);
+    }
     return st;
 }
 

@@ -22,7 +22,6 @@ namespace fwd::fileserver {
 
 class AccessLogSink;
 class FileCatalog;
-class Listener;
 class Worker;
 struct ServerShared;
 
@@ -31,7 +30,8 @@ struct ServerShared;
 // with a generated or configured certificate; files streamed from disk in bounded chunks on one
 // worker thread per core; limits on head size, head time and connections; optional HTTP Basic
 // credentials per credential set; optional global bandwidth cap; an access log and per-file
-// counters.
+// counters. Accepting and serving run on the worker threads only: the server's own thread (the
+// GUI thread in the application) may be busy or blocked without delaying any download.
 //
 // The publishing API (publish, unpublish, setCredentials, counters, baseUrl, fingerprint...) is
 // thread-safe. start() and stop() are called from the thread the server lives in.
@@ -87,7 +87,6 @@ Q_SIGNALS:
     void stopped();
 
 private:
-    void dispatch(qintptr socket);
     QUrl computeBaseUrl() const;
 
     const Clock &m_clock;
@@ -95,9 +94,8 @@ private:
     std::unique_ptr<FileCatalog> m_catalog;
 
     std::shared_ptr<ServerShared> m_shared;
-    std::unique_ptr<Listener> m_listener;
+    int m_listenFd = -1; // shared by the workers, which accept from it
     std::vector<std::unique_ptr<Worker>> m_workers;
-    int m_nextWorker = 0;
 
     mutable QMutex m_mutex; // guards what other threads read below
     FileServerConfig m_config;

@@ -10,6 +10,8 @@
 #include <QHostAddress>
 #include <QTimeZone>
 
+#include <net/if.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -37,11 +39,24 @@ qint64 monotonicMs()
 
 // How often throttled downloads are offered bandwidth again.
 constexpr int kThrottleMs = 10;
+// How long a worker stops accepting after running out of file descriptors.
+constexpr int kAcceptPauseMs = 200;
+
+// Tags of the two descriptors in a worker's epoll set that are not connections.
+char g_wakeTag;
+char g_listenTag;
+
+QString systemError(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
 
 } // namespace
 
-Worker::Worker(std::shared_ptr<ServerShared> shared)
+Worker::Worker(std::shared_ptr<ServerShared> shared, int index, int listenFd)
     : m_shared(std::move(shared))
+    , m_index(index)
+    , m_listenFd(listenFd)
     , m_scratch(16 * 1024)
 {
     const FileServerConfig &c = m_shared->config;
@@ -64,25 +79,29 @@ bool Worker::start(QString *error)
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     epoll_event ev = {};
     ev.events = EPOLLIN;
-    ev.data.ptr = nullptr; // the wake-up descriptor
-    if (m_epoll < 0 || m_wake < 0 || ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0) {
+    ev.data.ptr = &g_wakeTag;
+    if (m_epoll < 0 || m_wake < 0 || ::epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev) != 0 ||
+        !watchListener(true)) {
         *error = QCoreApplication::translate("fwd::fileserver::FileServer",
                                              "Cannot create the event loop of a worker: %1")
-                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+                     .arg(systemError(errno));
         return false;
     }
     m_thread = std::thread([this] { run(); });
     return true;
 }
 
-void Worker::post(int fd)
+bool Worker::watchListener(bool on)
 {
-    {
-        QMutexLocker lock(&m_queueMutex);
-        m_queue.push_back(fd);
-    }
-    const quint64 one = 1;
-    [[maybe_unused]] const ssize_t n = ::write(m_wake, &one, sizeof one);
+    if (on == m_listening)
+        return true;
+    epoll_event ev = {};
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.ptr = &g_listenTag;
+    if (::epoll_ctl(m_epoll, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, m_listenFd, &ev) != 0)
+        return false;
+    m_listening = on;
+    return true;
 }
 
 void Worker::stop()
@@ -105,24 +124,35 @@ void Worker::run()
         qint64 wait = nextSweep - now;
         if (!m_throttled.empty())
             wait = qMin(wait, nextThrottle - now);
+        if (!m_listening)
+            wait = qMin(wait, m_acceptResumeMs - now);
         const int n =
             ::epoll_wait(m_epoll, events.data(), int(events.size()), int(qMax<qint64>(0, wait)));
         if (n < 0 && errno != EINTR) {
             qCCritical(lcFileServer) << "epoll_wait failed:" << std::strerror(errno);
             break;
         }
+        bool acceptNow = false;
         for (int i = 0; i < n; ++i) {
-            auto *c = static_cast<Connection *>(events[size_t(i)].data.ptr);
-            if (!c) {
+            void *tag = events[size_t(i)].data.ptr;
+            if (tag == &g_wakeTag) {
                 quint64 count = 0;
                 [[maybe_unused]] const ssize_t r = ::read(m_wake, &count, sizeof count);
-                adoptQueued();
                 continue;
             }
+            if (tag == &g_listenTag) {
+                acceptNow = true; // after the connections that were ready
+                continue;
+            }
+            auto *c = static_cast<Connection *>(tag);
             if (!c->isClosed())
                 c->onEvent(events[size_t(i)].events);
         }
         const qint64 after = monotonicMs();
+        if (acceptNow && !m_stopping)
+            acceptOne(after);
+        if (!m_listening && after >= m_acceptResumeMs && !m_stopping)
+            watchListener(true);
         if (!m_throttled.empty() && after >= nextThrottle) {
             std::vector<Connection *> waiting;
             waiting.swap(m_throttled);
@@ -143,40 +173,53 @@ void Worker::run()
     closeAll();
 }
 
-void Worker::adoptQueued()
+void Worker::acceptOne(qint64 now)
 {
-    std::vector<int> fds;
-    {
-        QMutexLocker lock(&m_queueMutex);
-        fds.swap(m_queue);
+    sockaddr_storage peer = {};
+    socklen_t len = sizeof peer;
+    int fd = -1;
+    for (;;) {
+        fd = ::accept4(m_listenFd, reinterpret_cast<sockaddr *>(&peer), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd >= 0)
+            break;
+        const int error = errno;
+        if (error == EINTR || error == ECONNABORTED || error == EPROTO)
+            continue; // that client gave up; the next one may be waiting
+        if (error == EAGAIN || error == EWOULDBLOCK)
+            return; // another worker took it
+        // EMFILE, ENFILE, ENOBUFS, ENOMEM: the connection waits in the backlog until some
+        // descriptors are free again; meanwhile this worker stops watching the listener (it
+        // is level-triggered and would wake us at once).
+        qCWarning(lcFileServer) << "accept failed:" << std::strerror(error) << "- retrying in"
+                                << kAcceptPauseMs << "ms";
+        watchListener(false);
+        m_acceptResumeMs = now + kAcceptPauseMs;
+        return;
     }
-    for (int fd : fds)
-        adopt(fd);
-}
-
-void Worker::adopt(int fd)
-{
-    const int flags = ::fcntl(fd, F_GETFL);
-    ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    ServerShared &s = *m_shared;
+    if (s.open.fetch_add(1) >= s.maxConnections) {
+        --s.open;
+        ::close(fd);
+        ++s.refused;
+        qCWarning(lcFileServer) << "connection refused: limit of" << s.maxConnections << "reached";
+        return;
+    }
+    ++s.accepted;
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
-    sockaddr_storage peer = {};
-    socklen_t len = sizeof peer;
-    QHostAddress address;
+    QHostAddress address(reinterpret_cast<const sockaddr *>(&peer));
     quint16 port = 0;
-    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &len) == 0) {
-        address.setAddress(reinterpret_cast<const sockaddr *>(&peer));
-        if (peer.ss_family == AF_INET)
-            port = ntohs(reinterpret_cast<const sockaddr_in *>(&peer)->sin_port);
-        else if (peer.ss_family == AF_INET6)
-            port = ntohs(reinterpret_cast<const sockaddr_in6 *>(&peer)->sin6_port);
-    }
+    if (peer.ss_family == AF_INET)
+        port = ntohs(reinterpret_cast<const sockaddr_in *>(&peer)->sin_port);
+    else if (peer.ss_family == AF_INET6)
+        port = ntohs(reinterpret_cast<const sockaddr_in6 *>(&peer)->sin6_port);
     bool isV4 = false;
     const quint32 v4 = address.toIPv4Address(&isV4);
     const QString text = isV4 ? QHostAddress(v4).toString() : address.toString();
 
-    auto *connection = new Connection(this, fd, text, port, monotonicMs());
+    auto *connection = new Connection(this, fd, text, port, now);
     m_connections.insert(connection);
     connection->start();
 }
@@ -242,23 +285,80 @@ void Worker::closeAll()
     const std::unordered_set<Connection *> all = std::exchange(m_connections, {});
     for (Connection *c : all)
         delete c; // logs and closes
-    // Sockets handed over but never adopted.
-    QMutexLocker lock(&m_queueMutex);
-    for (int fd : m_queue) {
-        ::close(fd);
-        --m_shared->open;
-    }
-    m_queue.clear();
+    watchListener(false);
 }
 
-Listener::Listener(std::function<void(qintptr)> onSocket, QObject *parent)
-    : QTcpServer(parent)
-    , m_onSocket(std::move(onSocket))
-{}
-
-void Listener::incomingConnection(qintptr socketDescriptor)
+int createListeningSocket(const QHostAddress &address, quint16 port, int backlog,
+                          quint16 *boundPort, QString *error)
 {
-    m_onSocket(socketDescriptor);
+    sockaddr_storage storage = {};
+    socklen_t length = 0;
+    int family = AF_INET;
+    int v6Only = -1; // leave the system default
+    const bool dualStack = address == QHostAddress(QHostAddress::Any);
+    if (address.protocol() == QAbstractSocket::IPv4Protocol ||
+        address == QHostAddress(QHostAddress::AnyIPv4)) {
+        auto *in = reinterpret_cast<sockaddr_in *>(&storage);
+        in->sin_family = AF_INET;
+        in->sin_port = htons(port);
+        in->sin_addr.s_addr = address == QHostAddress(QHostAddress::AnyIPv4)
+                                  ? htonl(INADDR_ANY)
+                                  : htonl(address.toIPv4Address());
+        length = sizeof(sockaddr_in);
+    } else if (address.protocol() == QAbstractSocket::IPv6Protocol || dualStack) {
+        family = AF_INET6;
+        auto *in6 = reinterpret_cast<sockaddr_in6 *>(&storage);
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons(port);
+        if (!dualStack) {
+            const Q_IPV6ADDR bytes = address.toIPv6Address();
+            std::memcpy(&in6->sin6_addr, &bytes, sizeof bytes);
+            if (!address.scopeId().isEmpty()) {
+                bool numeric = false;
+                const uint id = address.scopeId().toUInt(&numeric);
+                in6->sin6_scope_id = numeric ? id : ::if_nametoindex(address.scopeId().toUtf8());
+            }
+        }
+        v6Only = dualStack ? 0 : (address == QHostAddress(QHostAddress::AnyIPv6) ? 1 : -1);
+        length = sizeof(sockaddr_in6);
+    } else {
+        *error = QCoreApplication::translate("fwd::fileserver::FileServer",
+                                             "The bind address \"%1\" is not an IP address.")
+                     .arg(address.toString());
+        return -1;
+    }
+
+    int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0 && family == AF_INET6 && dualStack && errno == EAFNOSUPPORT) {
+        // No IPv6 on this machine: "any" is any IPv4 address.
+        return createListeningSocket(QHostAddress(QHostAddress::AnyIPv4), port, backlog, boundPort,
+                                     error);
+    }
+    auto fail = [&](int code) {
+        *error = systemError(code);
+        if (fd >= 0)
+            ::close(fd);
+        return -1;
+    };
+    if (fd < 0)
+        return fail(errno);
+    const int one = 1;
+    // Like Qt's listening sockets: a restart is not refused while old connections linger.
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (v6Only >= 0 && ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6Only, sizeof v6Only) != 0)
+        return fail(errno);
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&storage), length) != 0)
+        return fail(errno);
+    if (::listen(fd, backlog) != 0)
+        return fail(errno);
+    sockaddr_storage bound = {};
+    socklen_t boundLength = sizeof bound;
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&bound), &boundLength) != 0)
+        return fail(errno);
+    *boundPort = ntohs(bound.ss_family == AF_INET6
+                           ? reinterpret_cast<const sockaddr_in6 *>(&bound)->sin6_port
+                           : reinterpret_cast<const sockaddr_in *>(&bound)->sin_port);
+    return fd;
 }
 
 } // namespace fwd::fileserver

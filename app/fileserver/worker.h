@@ -3,12 +3,9 @@
 #include "fileserverconfig.h"
 
 #include <QByteArray>
-#include <QMutex>
 #include <QString>
-#include <QTcpServer>
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <thread>
 #include <unordered_set>
@@ -26,8 +23,8 @@ class Connection;
 class FileCatalog;
 class TlsContext;
 
-// What the listener and all workers share while the server runs (internal). Immutable after
-// start except for the atomics.
+// What all workers share while the server runs (internal). Immutable after start except for
+// the atomics, which change once per connection (not per request).
 struct ServerShared
 {
     FileServerConfig config;
@@ -43,28 +40,45 @@ struct ServerShared
     std::atomic<qint64> handshakeFailures{0};
     std::atomic<qint64> timedOut{0};
     std::atomic<qint64> open{0};
+};
+
+// Counters a worker changes per request, on a cache line of its own so that the workers do not
+// contend for it; FileServer::stats() adds them up.
+struct alignas(64) WorkerCounters
+{
     std::atomic<qint64> requests{0};
     std::atomic<qint64> buffered{0};
+
+    // Only the worker's own thread writes: no locked read-modify-write needed.
+    static void add(std::atomic<qint64> &counter, qint64 delta)
+    {
+        counter.store(counter.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+    }
 };
 
 // One thread's share of the connections (internal): an epoll loop (level-triggered, O(ready)
-// per wake-up, so thousands of idle keep-alive connections cost nothing per request), the
-// connections' timeouts and the bandwidth-cap wake-ups. Not a Qt event loop: no QObject or
-// socket notifier per connection.
+// per wake-up, so thousands of idle keep-alive connections cost nothing per request) that
+// accepts from the shared listening socket, serves its connections, runs their timeouts and the
+// bandwidth-cap wake-ups. Not a Qt event loop: no QObject or socket notifier per connection, and
+// nothing runs in the thread that owns the FileServer.
+//
+// Every worker watches the one non-blocking listening socket with EPOLLEXCLUSIVE: the kernel
+// wakes one idle worker per incoming connection (no thundering herd), and a worker accepts one
+// connection per wake-up so that a burst spreads over the workers. Out of file descriptors, a
+// worker stops watching the listener for a moment and tries again.
 class Worker final
 {
 public:
-    explicit Worker(std::shared_ptr<ServerShared> shared);
+    Worker(std::shared_ptr<ServerShared> shared, int index, int listenFd);
     ~Worker();
     Q_DISABLE_COPY_MOVE(Worker)
 
-    // Creates the epoll and wake-up descriptors and starts the thread.
+    // Creates the epoll and wake-up descriptors, watches the listener and starts the thread.
     bool start(QString *error);
-    // Any thread: hands over an accepted socket.
-    void post(int fd);
-    // Any thread: closes every connection (in-flight downloads are logged as broken off) and
-    // joins the thread.
+    // Any thread: stops accepting, closes every connection (in-flight downloads are logged as
+    // broken off) and joins the thread.
     void stop();
+    const WorkerCounters &counters() const { return m_counters; }
 
     // For connections, in the worker thread.
     bool watch(Connection *connection, int fd);
@@ -72,6 +86,8 @@ public:
     void release(Connection *connection);
     void throttle(Connection *connection);
     ServerShared &shared() { return *m_shared; }
+    WorkerCounters &counters() { return m_counters; }
+    int index() const { return m_index; }
     // The Date header value, formatted once per second.
     const QByteArray &httpDate();
     char *scratch() { return m_scratch.data(); }
@@ -79,18 +95,21 @@ public:
 
 private:
     void run();
-    void adoptQueued();
-    void adopt(int fd);
+    void acceptOne(qint64 now);
+    bool watchListener(bool on);
     void sweep(qint64 now);
     void closeAll();
 
     std::shared_ptr<ServerShared> m_shared;
+    WorkerCounters m_counters;
+    int m_index;
+    int m_listenFd;
+    bool m_listening = false;    // the listener is in this worker's epoll set
+    qint64 m_acceptResumeMs = 0; // when accepting paused after EMFILE: when to try again
     int m_epoll = -1;
     int m_wake = -1;
     std::thread m_thread;
     std::atomic<bool> m_stopping{false};
-    QMutex m_queueMutex;
-    std::vector<int> m_queue;
 
     std::unordered_set<Connection *> m_connections;
     std::vector<Connection *> m_graveyard; // deleted after the events of one wake-up
@@ -101,20 +120,9 @@ private:
     QByteArray m_date;
 };
 
-// Accepts connections and hands each socket to a worker (internal).
-class Listener final : public QTcpServer
-{
-    Q_OBJECT
-    Q_DISABLE_COPY_MOVE(Listener)
-
-public:
-    explicit Listener(std::function<void(qintptr)> onSocket, QObject *parent = nullptr);
-
-protected:
-    void incomingConnection(qintptr socketDescriptor) override;
-
-private:
-    std::function<void(qintptr)> m_onSocket;
-};
+// Creates the non-blocking listening socket all workers accept from (internal): IPv4 or IPv6
+// by the address; QHostAddress::Any is dual-stack. Returns the descriptor, or -1 with *error.
+int createListeningSocket(const QHostAddress &address, quint16 port, int backlog,
+                          quint16 *boundPort, QString *error);
 
 } // namespace fwd::fileserver

@@ -68,12 +68,24 @@ QSslSocket *RawClient::sslSocket() const
     return m_tls == Tls::None ? nullptr : static_cast<QSslSocket *>(m_socket.get());
 }
 
-void RawClient::connectTo(quint16 port)
+void RawClient::connectTo(quint16 port, const QString &host)
 {
     if (auto *ssl = sslSocket())
-        ssl->connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+        ssl->connectToHostEncrypted(host, port);
     else
-        m_socket->connectToHost(QStringLiteral("127.0.0.1"), port);
+        m_socket->connectToHost(host, port);
+}
+
+bool RawClient::waitForReady(int ms)
+{
+    if (auto *ssl = sslSocket())
+        return ssl->waitForEncrypted(ms);
+    return m_socket->waitForConnected(ms);
+}
+
+bool RawClient::waitForReadyRead(int ms)
+{
+    return m_socket->waitForReadyRead(ms);
 }
 
 void RawClient::setReadBufferSize(qint64 bytes)

@@ -39,7 +39,7 @@ public:
     RawClient(Tls tls, const QList<QSslCertificate> &trusted = {}, QObject *parent = nullptr);
     ~RawClient() override;
 
-    void connectTo(quint16 port);
+    void connectTo(quint16 port, const QString &host = QStringLiteral("127.0.0.1"));
     // Sends bytes; isHead tells the parser that the response to this request has no body.
     void send(const QByteArray &bytes, int requests = 1, bool isHead = false);
     void get(const QByteArray &target, const QByteArray &extraHeaders = {});
@@ -48,6 +48,10 @@ public:
     // Stops reading from the socket (a client that hangs).
     void stopReading() { m_paused = true; }
     void abort();
+    // Blocking waits for a thread without an event loop: the connection (and TLS handshake),
+    // then more bytes (parsed as they arrive).
+    bool waitForReady(int ms);
+    bool waitForReadyRead(int ms);
 
     bool isReady() const { return m_ready; }
     bool isDisconnected() const { return m_disconnected; }

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QRandomGenerator>
@@ -20,6 +21,7 @@
 #include <QTimeZone>
 
 #include <memory>
+#include <thread>
 
 using namespace fwd::fileserver;
 using fwd::fileserver::test::ClientResponse;
@@ -91,6 +93,11 @@ private Q_SLOTS:
     void bandwidthCap();
     void publishingApi();
     void fileChangedOnDiskIsNotServed();
+    void bindAddresses_data();
+    void bindAddresses();
+    void stopClosesEveryDescriptor();
+    void servesWhileOwnerThreadIsBlocked_data();
+    void servesWhileOwnerThreadIsBlocked();
 
 private:
     FileServerConfig baseConfig() const;
@@ -920,6 +927,153 @@ void TestFileServer::fileChangedOnDiskIsNotServed()
     QCOMPARE(exchange("GET /firmware.npk HTTP/1.1\r\nHost: a\r\n\r\n").status, 500);
     QFile::remove(f.fileName());
     QCOMPARE(exchange("GET /firmware.npk HTTP/1.1\r\nHost: a\r\n\r\n").status, 500);
+}
+
+void TestFileServer::servesWhileOwnerThreadIsBlocked_data()
+{
+    QTest::addColumn<bool>("https");
+    QTest::newRow("https") << true;
+    QTest::newRow("plain http") << false;
+}
+
+// Accepting and serving happen on the worker threads: the thread that owns the server (the GUI
+// thread in the application) may be busy, here blocked in join() without running its event
+// loop, while new clients connect and download.
+void TestFileServer::servesWhileOwnerThreadIsBlocked()
+{
+    QFETCH(bool, https);
+    FileServerConfig c = baseConfig();
+    c.https = https;
+    QVERIFY(startServer(c));
+    const quint16 port = m_server->port();
+    const QList<QSslCertificate> ca = trusted();
+    QList<ClientResponse> got;
+    bool connected = false;
+    std::thread clients([&] {
+        // A thread without an event loop: the client's blocking waits drive its socket.
+        for (int i = 0; i < 3; ++i) {
+            RawClient client(https ? RawClient::Tls::Trusting : RawClient::Tls::None, ca);
+            client.connectTo(port);
+            if (!client.waitForReady(5000))
+                return;
+            connected = true;
+            client.get("/firmware.npk");
+            QElapsedTimer t;
+            t.start();
+            while (client.responses().isEmpty() && !client.isDisconnected() && t.elapsed() < 5000)
+                client.waitForReadyRead(200);
+            if (client.responses().isEmpty())
+                return;
+            got += client.responses().constFirst();
+        }
+    });
+    clients.join(); // blocks this thread: no event loop runs here meanwhile
+    QVERIFY2(connected, "no TLS handshake or connection while the owner thread was blocked");
+    QCOMPARE(got.size(), 3);
+    for (const ClientResponse &r : std::as_const(got)) {
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, m_small);
+    }
+    QTRY_COMPARE(m_server->stats().acceptedConnections, 3);
+    QTRY_COMPARE(m_log->size(), 3);
+}
+
+void TestFileServer::bindAddresses_data()
+{
+    QTest::addColumn<QHostAddress>("bind");
+    QTest::addColumn<QStringList>("reachable");
+    QTest::addColumn<QStringList>("unreachable");
+    const QString v4 = QStringLiteral("127.0.0.1");
+    const QString v6 = QStringLiteral("::1");
+    QTest::newRow("IPv4 loopback")
+        << QHostAddress(QHostAddress::LocalHost) << QStringList{v4} << QStringList{v6};
+    QTest::newRow("IPv6 loopback")
+        << QHostAddress(QHostAddress::LocalHostIPv6) << QStringList{v6} << QStringList{v4};
+    QTest::newRow("any (dual stack)")
+        << QHostAddress(QHostAddress::Any) << QStringList{v4, v6} << QStringList{};
+    QTest::newRow("any IPv4") << QHostAddress(QHostAddress::AnyIPv4) << QStringList{v4}
+                              << QStringList{v6};
+    QTest::newRow("any IPv6 only")
+        << QHostAddress(QHostAddress::AnyIPv6) << QStringList{v6} << QStringList{v4};
+}
+
+void TestFileServer::bindAddresses()
+{
+    QFETCH(QHostAddress, bind);
+    QFETCH(QStringList, reachable);
+    QFETCH(QStringList, unreachable);
+    if (!QFile::exists(QStringLiteral("/proc/net/if_inet6")))
+        QSKIP("no IPv6 on this machine");
+    FileServerConfig c = baseConfig();
+    c.bindAddress = bind;
+    c.https = false; // the address matters here, not TLS
+    QVERIFY(startServer(c));
+    QVERIFY(m_server->port() != 0);
+    for (const QString &host : std::as_const(reachable)) {
+        RawClient client(RawClient::Tls::None);
+        client.connectTo(m_server->port(), host);
+        QTRY_VERIFY2(client.isReady() || client.isDisconnected(), qPrintable(host));
+        QVERIFY2(client.isReady(), qPrintable(host));
+        client.get("/firmware.npk");
+        QTRY_COMPARE(client.responses().size(), 1);
+        QCOMPARE(client.responses()[0].body, m_small);
+        const QString logged = m_log->records().constLast().clientAddress;
+        QCOMPARE(logged, host);
+    }
+    for (const QString &host : std::as_const(unreachable)) {
+        RawClient client(RawClient::Tls::None);
+        client.connectTo(m_server->port(), host);
+        QTRY_VERIFY2(client.isReady() || client.isDisconnected(), qPrintable(host));
+        QVERIFY2(!client.isReady(), qPrintable(host));
+    }
+}
+
+namespace {
+int openDescriptors()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System).size());
+}
+} // namespace
+
+// stop() closes the listening socket, the workers' epoll and wake-up descriptors, every
+// connection and the files being sent, and a restart on the same port works at once.
+void TestFileServer::stopClosesEveryDescriptor()
+{
+    m_server->stop();
+    const int before = openDescriptors();
+    const QString path = m_dir->filePath(QStringLiteral("library/big.bin"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QVERIFY(f.resize(32 * 1024 * 1024));
+    }
+    PublishedFile big;
+    big.name = QStringLiteral("big.bin");
+    big.absolutePath = path;
+    QCOMPARE(m_server->publish(big), QString());
+    QVERIFY(startServer(baseConfig()));
+    const quint16 port = m_server->port();
+    QVERIFY(openDescriptors() > before);
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 4; ++i)
+        clients.push_back(connectedClient());
+    clients[0]->stopReading();
+    clients[0]->get("/big.bin"); // a download in flight, its file open
+    clients[1]->get("/firmware.npk");
+    QTRY_COMPARE(clients[1]->responses().size(), 1);
+    QTRY_VERIFY(clients[0]->bodyBytesSoFar() > 0 || m_server->stats().bufferedBytes > 0);
+    QCOMPARE(m_server->stats().openConnections, 4);
+    m_server->stop();
+    QCOMPARE(openDescriptors(), before + 4); // only the clients' own sockets remain
+    for (auto &c : clients)
+        QTRY_VERIFY(c->isDisconnected());
+    clients.clear();
+    QTRY_COMPARE(openDescriptors(), before);
+    FileServerConfig again = baseConfig();
+    again.port = port;
+    QVERIFY(startServer(again));
+    QCOMPARE(m_server->port(), port);
+    QCOMPARE(exchange("GET /firmware.npk HTTP/1.1\r\nHost: a\r\n\r\n").status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestFileServer)
