@@ -27,6 +27,7 @@ struct CwmpEngine::Session
     int rpcs = 0;
     QHash<QString, int> retries; // channel -> retries of the fault being retried
     QStringList events;
+    QHash<QString, QByteArray> extensionsCache; // ext() results of this session
 };
 
 namespace {
@@ -113,7 +114,15 @@ CwmpEngine::CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config)
     , m_cpe(cpe)
     , m_config(std::move(config))
     , m_scripts(std::make_unique<ScriptHost>())
-{}
+{
+    m_scripts->setExtensions(m_config.extDir, m_config.extTimeoutMs);
+}
+
+void CwmpEngine::setConfig(const Config &config)
+{
+    m_config = config;
+    m_scripts->setExtensions(m_config.extDir, m_config.extTimeoutMs);
+}
 
 CwmpEngine::~CwmpEngine() = default;
 
@@ -749,10 +758,12 @@ QRegularExpression patternFor(const QString &path)
 class SessionScriptContext final : public ScriptContext
 {
 public:
-    SessionScriptContext(CwmpEngine &engine, CwmpEngine::Session &session, QString channel)
+    SessionScriptContext(CwmpEngine &engine, CwmpEngine::Session &session, QString channel,
+                         int revision = 0)
         : m_engine(engine)
         , m_s(session)
         , m_channel(std::move(channel))
+        , m_revision(revision)
     {}
 
     QVariantList declare(const QString &path, const QVariantMap &timestamps,
@@ -784,6 +795,8 @@ public:
     }
     qint64 sessionTime() const override { return m_s.now; }
     QString deviceId() const override { return m_s.deviceId; }
+    QHash<QString, QByteArray> &extensionCache() override { return m_s.extensionsCache; }
+    int revision() const override { return m_revision; }
 
     // Applies what the run declared: values (SetParameterValues) and downloads. Returns how many
     // RPCs that took, or -1 on a fault.
@@ -1059,9 +1072,26 @@ private:
     CwmpEngine &m_engine;
     CwmpEngine::Session &m_s;
     QString m_channel;
+    int m_revision = 0;
     QList<QVariantList> m_values;
     QMap<int, qint64> m_downloads;
 };
+
+void CwmpEngine::scriptFault(const ScriptHost::Result &r, QString *code, QString *message,
+                             QVariantMap *detail)
+{
+    if (!r.faultCode.isEmpty()) { // an extension's fault, as genieacs-ext reports it
+        *code = r.faultCode;
+        *message = r.errorMessage;
+        *detail = r.faultDetail;
+        return;
+    }
+    *code = QStringLiteral("script.") + r.errorName;
+    *message = r.errorMessage;
+    *detail = {{QStringLiteral("name"), r.errorName},
+               {QStringLiteral("message"), r.errorMessage},
+               {QStringLiteral("stack"), r.stack}};
+}
 
 bool CwmpEngine::runScript(Session &s, const QString &channel, const QString &name,
                            const QVariantList &args, QString *code, QString *message,
@@ -1075,14 +1105,10 @@ bool CwmpEngine::runScript(Session &s, const QString &channel, const QString &na
     const QString script = provision->value(QStringLiteral("script")).toString();
     // GenieACS runs a script again until it declares nothing new (bounded here).
     for (int run = 0; run < 8; ++run) {
-        SessionScriptContext context(*this, s, channel);
+        SessionScriptContext context(*this, s, channel, run);
         const ScriptHost::Result r = m_scripts->run(name, script, args, context);
         if (!r.ok) {
-            *code = QStringLiteral("script.") + r.errorName;
-            *message = r.errorMessage;
-            *detail = {{QStringLiteral("name"), r.errorName},
-                       {QStringLiteral("message"), r.errorMessage},
-                       {QStringLiteral("stack"), r.stack}};
+            scriptFault(r, code, message, detail);
             return false;
         }
         if (context.failed) {
@@ -1118,13 +1144,14 @@ bool CwmpEngine::virtualParameter(Session &s, const QString &channel, const QStr
     const ScriptHost::Result r = m_scripts->run(QStringLiteral("VirtualParameters.") + name,
                                                 vp->value(QStringLiteral("script")).toString(),
                                                 QVariantList{timestamps, values}, context);
-    if (!r.ok || context.failed) {
-        *code = r.ok ? context.code : QStringLiteral("script.") + r.errorName;
-        *message = r.ok ? context.message : r.errorMessage;
-        *detail = r.ok ? context.detail
-                       : QVariantMap{{QStringLiteral("name"), r.errorName},
-                                     {QStringLiteral("message"), r.errorMessage},
-                                     {QStringLiteral("stack"), r.stack}};
+    if (!r.ok) {
+        scriptFault(r, code, message, detail);
+        return false;
+    }
+    if (context.failed) {
+        *code = context.code;
+        *message = context.message;
+        *detail = context.detail;
         return false;
     }
     if (context.apply() < 0) {

@@ -10,11 +10,12 @@
 #include <memory>
 #include <optional>
 
+#include "lab/scripthost.h"
+
 namespace fwd::lab {
 
 class LabStore;
 class DeviceRecord;
-class ScriptHost;
 
 // One CWMP RPC from the ACS to a CPE, and the CPE's answer (the SOAP layer is not simulated).
 struct RpcRequest
@@ -87,11 +88,13 @@ public:
         // Download's FileSize comes from it, and PUT /files does not invalidate it (GENIEACS.md
         // §5). false: FileSize is always the stored file's length.
         bool staleFileCache = true;
+        QString extDir;          // EXT_DIR: ext(file, ...) runs <extDir>/<file>.js
+        int extTimeoutMs = 3000; // EXT_TIMEOUT
     };
 
     CwmpEngine(LabStore &store, CpeEndpoint &cpe, Config config);
     ~CwmpEngine();
-    void setConfig(const Config &config) { m_config = config; }
+    void setConfig(const Config &config);
     const Config &config() const { return m_config; }
 
     // One whole session opened by this Inform. Returns the device id, or an empty string when the
@@ -113,6 +116,8 @@ private:
     void refreshLocalCache(qint64 now);
     QByteArray localCacheHash() const;
     void runPresets(Session &s, const QSet<QString> &blocked);
+    static void scriptFault(const ScriptHost::Result &r, QString *code, QString *message,
+                            QVariantMap *detail);
     bool runScript(Session &s, const QString &channel, const QString &name,
                    const QVariantList &args, QString *code, QString *message, QVariantMap *detail);
     bool refresh(Session &s, const QString &path, QString *code, QString *message,

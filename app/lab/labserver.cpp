@@ -81,6 +81,8 @@ bool LabServer::start()
     fo.tickMs = m_options.tickMs;
     fo.engine.fsUrlPrefix = fsUrlPrefix();
     fo.engine.staleFileCache = m_options.staleFileCache;
+    fo.engine.extDir = m_options.extDir;
+    fo.engine.extTimeoutMs = m_options.extTimeoutMs;
     m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, profile, fo);
     m_nbi->setConnectionRequester(m_fleet.get());
     m_fleet->start();

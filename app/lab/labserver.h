@@ -46,6 +46,8 @@ public:
         // GenieACS's CWMP cache quirk: a file PUT after the cache's last refresh goes out with
         // FileSize 0 (GENIEACS.md §5). false: FileSize is always the file's length.
         bool staleFileCache = true;
+        QString extDir;          // EXT_DIR of provisions' ext() (empty: no extensions)
+        int extTimeoutMs = 3000; // EXT_TIMEOUT
         int tickMs = 50;
         int statsIntervalMs = 0; // > 0: print a "stats ..." line on stdout this often (real ms)
     };

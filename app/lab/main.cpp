@@ -3,6 +3,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QTextStream>
 
 #include <cstdio>
@@ -65,8 +66,16 @@ int main(int argc, char *argv[])
         QStringLiteral("exact-file-size"),
         QStringLiteral("Download RPCs always carry the file's length (GenieACS sends FileSize 0 "
                        "for a file uploaded after its CWMP cache last refreshed)."));
+    const QCommandLineOption extDir(
+        QStringLiteral("ext-dir"),
+        QStringLiteral("EXT_DIR: provisions' ext(file, fn, ...) run <dir>/<file>.js."),
+        QStringLiteral("dir"));
+    const QCommandLineOption extTimeout(
+        QStringLiteral("ext-timeout-ms"),
+        QStringLiteral("EXT_TIMEOUT: an extension running longer faults (default 3000)."),
+        QStringLiteral("ms"), QStringLiteral("3000"));
     parser.addOptions({devices, port, fsPort, factor, profile, seed, prefix, cert, key, crashDelay,
-                       crashOutage, stats, exactFileSize});
+                       crashOutage, stats, exactFileSize, extDir, extTimeout});
     parser.process(app);
 
     auto number = [&](const QCommandLineOption &o, double min, double max, double *out) {
@@ -78,11 +87,12 @@ int main(int argc, char *argv[])
         }
         return true;
     };
-    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0, st = 0;
+    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0, st = 0, et = 0;
     if (!number(devices, 0, 10000000, &n) || !number(port, 0, 65535, &p) ||
         !number(fsPort, 0, 65535, &fp) || !number(factor, 0.001, 1e6, &f) ||
         !number(seed, 0, 1e15, &s) || !number(crashDelay, 0, 3600000, &cd) ||
-        !number(crashOutage, 0, 3600000, &co) || !number(stats, 0, 86400, &st))
+        !number(crashOutage, 0, 3600000, &co) || !number(stats, 0, 86400, &st) ||
+        !number(extTimeout, 1, 3600000, &et))
         return 2;
     fwd::lab::LabServer::Options o;
     o.devices = int(n);
@@ -98,6 +108,13 @@ int main(int argc, char *argv[])
     o.crashOutageMs = int(co);
     o.statsIntervalMs = int(st * 1000);
     o.staleFileCache = !parser.isSet(exactFileSize);
+    o.extDir = parser.value(extDir);
+    o.extTimeoutMs = int(et);
+    if (!o.extDir.isEmpty() && !QFileInfo(o.extDir).isDir()) {
+        std::fprintf(stderr, "firmwaredesk-lab: --ext-dir %s is not a directory\n",
+                     qPrintable(o.extDir));
+        return 2;
+    }
     fwd::lab::LabServer lab(o);
     if (!lab.start()) {
         std::fprintf(stderr, "firmwaredesk-lab: %s\n", qPrintable(lab.errorString()));

@@ -3,6 +3,12 @@
 #include "lab/lablogging.h"
 
 #include <QCryptographicHash>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QScopeGuard>
 #include <QtEndian>
 
 #include <cmath>
@@ -58,7 +64,9 @@ const char *kPrelude = R"JS(
   global.clear = function (path) { host.clear(String(path)); };
   global.commit = function () {};
   global.log = function (message) { host.log(String(message)); };
-  global.ext = function () { throw new Error("ext() is not available in the lab"); };
+  global.ext = function () {
+    return host.ext(Array.prototype.map.call(arguments, String));
+  };
 })
 )JS";
 
@@ -70,6 +78,7 @@ ScriptHost::ScriptHost(int timeoutMs, QObject *parent)
 {
     m_watchdog = std::thread([this] { watchdog(); });
     m_engine.installExtensions(QJSEngine::ConsoleExtension);
+    m_extEngine.installExtensions(QJSEngine::ConsoleExtension);
     const QJSValue prelude = m_engine.evaluate(QString::fromUtf8(kPrelude));
     const QJSValue r = prelude.call({m_engine.newQObject(this), m_engine.globalObject()});
     if (r.isError())
@@ -96,13 +105,47 @@ void ScriptHost::watchdog()
             continue;
         }
         const quint64 run = m_run;
-        if (!m_wake.wait_for(lock, std::chrono::milliseconds(m_timeoutMs),
+        QJSEngine *engine = m_watched;
+        if (!m_wake.wait_for(lock, std::chrono::milliseconds(m_watchTimeoutMs),
                              [&] { return m_stopping || m_run != run; })) {
             m_timedOut = true;
-            m_engine.setInterrupted(true); // thread-safe: stops the script at its next instruction
+            engine->setInterrupted(true); // thread-safe: stops the script at its next instruction
             m_wake.wait(lock, [&] { return m_stopping || m_run != run; });
         }
     }
+}
+
+void ScriptHost::beginWatch(QJSEngine *engine, int timeoutMs)
+{
+    {
+        std::lock_guard lock(m_mutex);
+        m_run = ++m_runs;
+        m_watched = engine;
+        m_watchTimeoutMs = timeoutMs;
+        m_timedOut = false;
+    }
+    m_wake.notify_all();
+}
+
+bool ScriptHost::endWatch()
+{
+    bool timedOut = false;
+    {
+        std::lock_guard lock(m_mutex);
+        m_run = 0;
+        timedOut = m_timedOut;
+        m_timedOut = false;
+    }
+    m_wake.notify_all();
+    return timedOut;
+}
+
+void ScriptHost::setExtensions(const QString &directory, int timeoutMs)
+{
+    if (directory != m_extDir)
+        m_extModules.clear();
+    m_extDir = directory;
+    m_extTimeoutMs = timeoutMs;
 }
 
 ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
@@ -126,25 +169,17 @@ ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
     }
     ScriptContext *outer = m_context; // a virtual parameter's script runs inside a provision's
     m_context = &context;
-    static quint64 runs = 0;
     const bool watched = !outer; // the outermost script's budget covers nested ones
     if (watched) {
-        std::lock_guard lock(m_mutex);
-        m_run = ++runs;
-        m_timedOut = false;
+        m_scriptTimedOut = false;
+        m_extFault.reset();
+        beginWatch(&m_engine, m_timeoutMs);
     }
-    m_wake.notify_all();
     const QJSValue r = fn.call({m_engine.toScriptValue(args)});
-    bool timedOut = false;
-    if (watched) {
-        std::lock_guard lock(m_mutex);
-        m_run = 0;
-        timedOut = m_timedOut;
-    }
-    m_wake.notify_all();
+    const bool timedOut = watched && (endWatch() || m_scriptTimedOut);
+    m_context = outer;
     if (timedOut) {
         m_engine.setInterrupted(false);
-        m_context = outer;
         result.ok = false;
         result.errorName = QStringLiteral("Error");
         result.errorMessage =
@@ -153,7 +188,16 @@ ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
                        QStringLiteral("\n    at ") + name;
         return result;
     }
-    m_context = outer;
+    if (m_extFault) {
+        // An extension failed: its fault, even if the script caught what ext() threw (GenieACS
+        // runs the extensions after the script and returns their fault).
+        result.ok = false;
+        result.faultCode = m_extFault->code;
+        result.errorMessage = m_extFault->message;
+        result.faultDetail = m_extFault->detail;
+        m_extFault.reset();
+        return result;
+    }
     if (!r.isError())
         result.returnValue = r.toVariant();
     if (r.isError()) {
@@ -166,6 +210,180 @@ ScriptHost::Result ScriptHost::run(const QString &name, const QString &script,
                            QStringLiteral("\n    at ") + name;
     }
     return result;
+}
+
+QJSValue ScriptHost::ext(const QJSValue &call)
+{
+    if (!m_context)
+        return QJSValue(QJSValue::UndefinedValue);
+    const QStringList args = call.toVariant().toStringList();
+    const QByteArray key =
+        QByteArray::number(m_context->revision()) + ": " +
+        QJsonDocument(QJsonArray::fromStringList(args)).toJson(QJsonDocument::Compact);
+    QHash<QString, QByteArray> &cache = m_context->extensionCache();
+    auto it = cache.constFind(QString::fromUtf8(key));
+    QByteArray json;
+    if (it != cache.constEnd()) {
+        json = it.value();
+    } else {
+        ExtFault fault;
+        if (m_extFault || !runExtension(args, &json, &fault)) {
+            if (!m_extFault)
+                m_extFault = fault;
+            // Stops the script; run() reports the extension's fault.
+            m_engine.throwError(QJSValue::GenericError, m_extFault->message);
+            return QJSValue(QJSValue::UndefinedValue);
+        }
+        cache.insert(QString::fromUtf8(key), json);
+    }
+    return m_engine.globalObject()
+        .property(QStringLiteral("JSON"))
+        .property(QStringLiteral("parse"))
+        .call({QJSValue(QString::fromUtf8(json))});
+}
+
+ScriptHost::ExtFault ScriptHost::errorToFault(const QJSValue &error)
+{
+    // bin/genieacs-ext.ts errorToFault().
+    ExtFault f;
+    const QString name =
+        error.isObject() ? error.property(QStringLiteral("name")).toString() : QString();
+    if (name.isEmpty() || error.property(QStringLiteral("name")).isUndefined()) {
+        f.code = QStringLiteral("ext");
+        f.message = error.toString();
+        return f;
+    }
+    f.code = QStringLiteral("ext.") + name;
+    f.message = error.property(QStringLiteral("message")).toString();
+    f.detail = {{QStringLiteral("name"), name}, {QStringLiteral("message"), f.message}};
+    const QJSValue stack = error.property(QStringLiteral("stack"));
+    if (!stack.isUndefined() && !stack.toString().isEmpty())
+        f.detail.insert(QStringLiteral("stack"), stack.toString());
+    return f;
+}
+
+QJSValue ScriptHost::extensionModule(const QString &file, ExtFault *fault)
+{
+    if (const auto it = m_extModules.constFind(file); it != m_extModules.constEnd())
+        return it.value();
+    // require(`${EXT_DIR}/${file}`): <file>.js or <file> itself, inside the directory only.
+    const QString dir = m_extDir.isEmpty() ? QStringLiteral("config/ext") : m_extDir;
+    const QString base = QDir::cleanPath(dir + u'/' + file);
+    QString path;
+    if (!m_extDir.isEmpty() && !file.isEmpty() && base.startsWith(QDir::cleanPath(dir) + u'/')) {
+        for (const QString &candidate : {QString(base + QStringLiteral(".js")), base}) {
+            if (QFileInfo(candidate).isFile()) {
+                path = candidate;
+                break;
+            }
+        }
+    }
+    if (path.isEmpty()) {
+        fault->code = QStringLiteral("ext.Error");
+        fault->message = QStringLiteral("Cannot find module '%1'").arg(base);
+        fault->detail = {{QStringLiteral("name"), QStringLiteral("Error")},
+                         {QStringLiteral("message"), fault->message}};
+        return {};
+    }
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        fault->code = QStringLiteral("ext.Error");
+        fault->message = QStringLiteral("EACCES: permission denied, open '%1'").arg(path);
+        fault->detail = {{QStringLiteral("name"), QStringLiteral("Error")},
+                         {QStringLiteral("message"), fault->message}};
+        return {};
+    }
+    const QJSValue wrapper = m_extEngine.evaluate(
+        QStringLiteral("(function (exports, require, module, __filename, __dirname) {") +
+            QString::fromUtf8(f.readAll()) + QStringLiteral("\n})"),
+        path);
+    if (wrapper.isError()) {
+        *fault = errorToFault(wrapper);
+        return {};
+    }
+    QJSValue module = m_extEngine.newObject();
+    module.setProperty(QStringLiteral("exports"), m_extEngine.newObject());
+    const QJSValue require = m_extEngine.evaluate(QStringLiteral(
+        "(function (name) { throw new Error(\"require('\" + name + \"') is not available to "
+        "the lab's extensions\"); })"));
+    const QJSValue r = wrapper.call({module.property(QStringLiteral("exports")), require, module,
+                                     QJSValue(path), QJSValue(QFileInfo(path).absolutePath())});
+    if (r.isError()) {
+        *fault = errorToFault(r);
+        return {};
+    }
+    const QJSValue exports = module.property(QStringLiteral("exports"));
+    m_extModules.insert(file, exports);
+    return exports;
+}
+
+bool ScriptHost::runExtension(const QStringList &call, QByteArray *json, ExtFault *fault)
+{
+    const QString file = call.value(0);
+    const QString function = call.value(1);
+    // The provision's own time budget stops while the extension runs (GenieACS runs extensions
+    // after the script, then runs the script again).
+    const bool outerWatched = m_run != 0;
+    if (outerWatched)
+        m_scriptTimedOut |= endWatch();
+    auto resumeOuter = qScopeGuard([&] {
+        if (outerWatched)
+            beginWatch(&m_engine, m_timeoutMs);
+    });
+    const QJSValue module = extensionModule(file, fault);
+    if (module.isUndefined())
+        return false;
+    const QJSValue fn = module.property(function);
+    if (!fn.isCallable()) {
+        fault->code = QStringLiteral("ext");
+        fault->message =
+            QStringLiteral("No such function '%1' in extension '%2'").arg(function, file);
+        return false;
+    }
+    const QJSValue box = m_extEngine.evaluate(QStringLiteral(
+        "(function () { var box = {called: false}; box.callback = function (err, res) {"
+        " if (box.called) return; box.called = true; box.err = err; box.res = res; };"
+        " return box; })()"));
+    QJSValue argList = m_extEngine.newArray(quint32(std::max<qsizetype>(0, call.size() - 2)));
+    for (qsizetype i = 2; i < call.size(); ++i)
+        argList.setProperty(quint32(i - 2), call.at(i));
+    beginWatch(&m_extEngine, m_extTimeoutMs);
+    const QJSValue r = fn.call({argList, box.property(QStringLiteral("callback"))});
+    const bool timedOut = endWatch();
+    if (timedOut) {
+        m_extEngine.setInterrupted(false);
+        fault->code = QStringLiteral("timeout");
+        fault->message = QStringLiteral("Extension timed out");
+        return false;
+    }
+    if (r.isError()) {
+        // An uncaught exception ends genieacs-ext's process: the module is loaded afresh later.
+        m_extModules.remove(file);
+        *fault = errorToFault(r);
+        return false;
+    }
+    if (!box.property(QStringLiteral("called")).toBool()) {
+        // The lab's extensions have no event loop: a callback that did not come now never will.
+        fault->code = QStringLiteral("timeout");
+        fault->message = QStringLiteral("Extension timed out");
+        return false;
+    }
+    const QJSValue err = box.property(QStringLiteral("err"));
+    if (!err.isUndefined() && !err.isNull() && err.toBool()) {
+        *fault = errorToFault(err);
+        return false;
+    }
+    // The result crosses genieacs-ext's IPC channel as JSON (undefined arrives as null).
+    const QJSValue text = m_extEngine.globalObject()
+                              .property(QStringLiteral("JSON"))
+                              .property(QStringLiteral("stringify"))
+                              .call({box.property(QStringLiteral("res"))});
+    if (text.isError()) {
+        *fault = errorToFault(text);
+        return false;
+    }
+    *json = text.isUndefined() ? QByteArray("null") : text.toString().toUtf8();
+    return true;
 }
 
 QVariantList ScriptHost::declare(const QString &path, const QVariant &timestamps,

@@ -12,6 +12,7 @@
 #include "rawhttp.h"
 
 #include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace fwd::lab;
@@ -73,6 +74,9 @@ private Q_SLOTS:
     void dateNowIntervalCronAndVariance();
     void dateNowBadArguments_data();
     void dateNowBadArguments();
+    void extensionsRunAndAreCachedPerSession();
+    void extensionFaults_data();
+    void extensionFaults();
 
 private:
     void putPreset(const QByteArray &name, const QByteArray &json);
@@ -626,6 +630,133 @@ void TestPresets::dateNowBadArguments()
     m_store->faults().forEach([&](const QVariantMap &f) { fault = f; });
     QCOMPARE(fault.value(QStringLiteral("code")).toString(), code);
     QCOMPARE(fault.value(QStringLiteral("message")).toString(), message);
+}
+
+namespace {
+
+// An extension module as GenieACS's config/ext holds them (docs/ext-sample.js style).
+const char *kExtension = R"JS(
+var calls = 0;
+exports.latlong = function (args, callback) {
+  calls++;
+  callback(null, {lat: args[0], type: typeof args[0], rest: args.slice(1), calls: calls});
+};
+exports.nothing = function (args, callback) { callback(null, undefined); };
+exports.fail = function (args, callback) { callback(new TypeError("bad " + args[0])); };
+exports.failString = function (args, callback) { callback("plain failure"); };
+exports.throws = function () { throw new RangeError("thrown"); };
+exports.never = function (args, callback) {};
+exports.spin = function () { for (;;) {} };
+exports.needsNode = function (args, callback) { require("http"); callback(null, 1); };
+)JS";
+
+} // namespace
+
+void TestPresets::extensionsRunAndAreCachedPerSession()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QFile ext(dir.filePath(QStringLiteral("lab-ext.js")));
+    QVERIFY(ext.open(QIODevice::WriteOnly));
+    ext.write(kExtension);
+    ext.close();
+    CwmpEngine::Config config = m_fleet->engine().config();
+    config.extDir = dir.path();
+    m_fleet->engine().setConfig(config);
+    RawHttpClient c(m_nbi->port());
+    // Arguments reach the extension as strings; the same call in one session is answered from
+    // the session's cache (the extension runs once).
+    QCOMPARE(c.request("PUT", "/provisions/useext",
+                       "const a = ext(\"lab-ext\", \"latlong\", 51.5, true);\n"
+                       "const b = ext(\"lab-ext\", \"latlong\", 51.5, true);\n"
+                       "const n = ext(\"lab-ext\", \"nothing\");\n"
+                       "log(\"ext \" + JSON.stringify(a) + \" same=\" + (a.calls === b.calls) + "
+                       "\" nothing=\" + JSON.stringify(n));")
+                 .status,
+             200);
+    QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["useext"]]})").status, 200);
+    QCOMPARE(m_fleet->engine().scriptLog().last(),
+             m_mt +
+                 QStringLiteral(": ext {\"lat\":\"51.5\",\"type\":\"string\",\"rest\":[\"true\"],"
+                                "\"calls\":1} same=true nothing=null"));
+    // The module stays loaded (like genieacs-ext's process), the cache does not: a new session
+    // calls the extension again.
+    QCOMPARE(cr(m_mt, R"({"name":"provisions","provisions":[["useext"]]})").status, 200);
+    QVERIFY(m_fleet->engine().scriptLog().last().contains(QLatin1String("\"calls\":2}")));
+    QVERIFY(m_store->faults().size() == 0);
+}
+
+void TestPresets::extensionFaults_data()
+{
+    QTest::addColumn<QByteArray>("call");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("callback(Error)") << QByteArray(R"("lab-ext", "fail", "x")")
+                                     << QStringLiteral("ext.TypeError") << QStringLiteral("bad x");
+    QTest::newRow("callback(non-Error)")
+        << QByteArray(R"("lab-ext", "failString")") << QStringLiteral("ext")
+        << QStringLiteral("plain failure");
+    QTest::newRow("throws") << QByteArray(R"("lab-ext", "throws")")
+                            << QStringLiteral("ext.RangeError") << QStringLiteral("thrown");
+    QTest::newRow("never calls back")
+        << QByteArray(R"("lab-ext", "never")") << QStringLiteral("timeout")
+        << QStringLiteral("Extension timed out");
+    QTest::newRow("runs past EXT_TIMEOUT")
+        << QByteArray(R"("lab-ext", "spin")") << QStringLiteral("timeout")
+        << QStringLiteral("Extension timed out");
+    QTest::newRow("no such function")
+        << QByteArray(R"("lab-ext", "nosuch")") << QStringLiteral("ext")
+        << QStringLiteral("No such function 'nosuch' in extension 'lab-ext'");
+    QTest::newRow("no such file") << QByteArray(R"("nosuch", "fn")") << QStringLiteral("ext.Error")
+                                  << QStringLiteral("Cannot find module '%1/nosuch'");
+    QTest::newRow("outside the directory")
+        << QByteArray(R"("../lab-ext", "latlong")") << QStringLiteral("ext.Error")
+        << QStringLiteral("Cannot find module '%2/lab-ext'");
+    QTest::newRow("Node modules are not available")
+        << QByteArray(R"("lab-ext", "needsNode")") << QStringLiteral("ext.Error")
+        << QStringLiteral("require('http') is not available to the lab's extensions");
+}
+
+void TestPresets::extensionFaults()
+{
+    QFETCH(QByteArray, call);
+    QFETCH(QString, code);
+    QFETCH(QString, message);
+    QTemporaryDir parent;
+    QVERIFY(parent.isValid());
+    const QString dirPath = parent.filePath(QStringLiteral("ext"));
+    QVERIFY(QDir().mkpath(dirPath));
+    QFile ext(dirPath + QStringLiteral("/lab-ext.js"));
+    QVERIFY(ext.open(QIODevice::WriteOnly));
+    ext.write(kExtension);
+    ext.close();
+    CwmpEngine::Config config = m_fleet->engine().config();
+    config.extDir = dirPath;
+    config.extTimeoutMs = 200;
+    m_fleet->engine().setConfig(config);
+    RawHttpClient c(m_nbi->port());
+    // Even a script that catches what ext() throws ends in the extension's fault.
+    QCOMPARE(c.request("PUT", "/provisions/badext",
+                       "try { ext(" + call +
+                           "); } catch (e) { log(\"caught\"); }\n"
+                           "declare(\"Tags.after_ext\", null, {value: true});")
+                 .status,
+             200);
+    const RawResponse r = cr(m_mt, R"({"name":"provisions","provisions":[["badext"]]})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task faulted"));
+    QVariantMap fault;
+    m_store->faults().forEach([&](const QVariantMap &f) { fault = f; });
+    QCOMPARE(fault.value(QStringLiteral("code")).toString(), code);
+    message.replace(QLatin1String("%1"), dirPath);
+    message.replace(QLatin1String("%2"), QDir::cleanPath(parent.path()));
+    QCOMPARE(fault.value(QStringLiteral("message")).toString(), message);
+    if (code.startsWith(QLatin1String("ext."))) {
+        QCOMPARE(fault.value(QStringLiteral("detail")).toMap().value(QStringLiteral("name")),
+                 QVariant(code.mid(4)));
+    }
+    // The provision's session goes on: a task after it still runs.
+    QCOMPARE(cr(m_mt, R"({"name":"refreshObject","objectName":"Device.DeviceInfo"})").status, 200);
 }
 
 QTEST_GUILESS_MAIN(TestPresets)
