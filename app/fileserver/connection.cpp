@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace fwd::fileserver {
@@ -49,14 +51,37 @@ QString truncated(const QByteArray &text, int max = 200)
     return QString::fromLatin1(text.left(max));
 }
 
-bool hasToken(const QByteArray &list, QByteArrayView token)
+bool hasToken(QByteArrayView list, QByteArrayView token)
 {
-    const QList<QByteArray> parts = list.split(',');
-    for (const QByteArray &p : parts) {
-        if (p.trimmed().compare(token, Qt::CaseInsensitive) == 0)
+    while (!list.isEmpty()) {
+        qsizetype comma = list.indexOf(',');
+        if (comma < 0)
+            comma = list.size();
+        if (list.first(comma).trimmed().compare(token, Qt::CaseInsensitive) == 0)
             return true;
+        list = list.sliced(qMin(comma + 1, list.size()));
     }
     return false;
+}
+
+// Appends a decimal number without a temporary QByteArray.
+void appendNumber(QByteArray &out, qint64 value)
+{
+    char digits[24];
+    const auto r = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, r.ptr - digits);
+}
+
+// The access log's method: the common ones without an allocation per request.
+QString methodText(const QByteArray &method)
+{
+    static const QString get = QStringLiteral("GET");
+    static const QString head = QStringLiteral("HEAD");
+    if (method == "GET")
+        return get;
+    if (method == "HEAD")
+        return head;
+    return truncated(method, 16);
 }
 
 // If-None-Match uses the weak comparison (RFC 9110 13.1.2).
@@ -243,7 +268,7 @@ void Connection::process()
         if (m_state == State::ReadHead) {
             if (m_parsePending) {
                 m_parsePending = false;
-                if (parseNext())
+                if (parseNext(m_in))
                     continue;
                 if (m_state == State::Closed)
                     break;
@@ -256,8 +281,16 @@ void Connection::process()
             qsizetype n = 0;
             const Io io = readSome(m_worker->scratch(), m_worker->scratchSize(), n);
             if (io == Io::Ok) {
-                if (m_in.isEmpty())
+                if (m_in.isEmpty()) {
                     refreshDeadline(s.config.headerTimeoutMs); // a new request starts
+                    // Usually a whole request arrives in one read: parse it where it is,
+                    // keeping only what is left over (incomplete head, pipelined requests).
+                    if (parseNext(QByteArrayView(m_worker->scratch(), n)))
+                        continue;
+                    if (m_state == State::Closed)
+                        break;
+                    continue;
+                }
                 m_in.append(m_worker->scratch(), n);
                 m_parsePending = true;
                 continue;
@@ -305,16 +338,22 @@ void Connection::process()
         m_worker->release(this);
 }
 
-bool Connection::parseNext()
+bool Connection::parseNext(QByteArrayView data)
 {
     const ServerShared &s = m_worker->shared();
+    const bool inBuffer = data.constData() == m_in.constData();
     const HeadParseResult r =
-        parseRequestHead(m_in, s.config.maxHeaderBytes, s.config.maxHeaderCount);
-    if (r.status == HeadParseResult::Status::Incomplete)
+        parseRequestHead(data, s.config.maxHeaderBytes, s.config.maxHeaderCount);
+    if (r.status == HeadParseResult::Status::Incomplete) {
+        if (!inBuffer)
+            m_in = data.toByteArray();
         return false;
+    }
     m_requestStartMs = monotonicMs();
     m_record = AccessRecord();
-    m_record.time = s.clock->now().toUTC();
+    const QDateTime now = s.clock->now();
+    m_nowMs = now.toMSecsSinceEpoch();
+    m_record.time = now.toUTC();
     m_record.clientAddress = m_peerAddress;
     m_record.clientPort = m_peerPort;
     if (r.status == HeadParseResult::Status::Error) {
@@ -329,41 +368,58 @@ bool Connection::parseNext()
                      true);
         return true;
     }
-    m_in.remove(0, r.consumed);
+    if (inBuffer)
+        m_in.remove(0, r.consumed);
+    else if (r.consumed < data.size())
+        m_in = data.sliced(r.consumed).toByteArray(); // pipelined requests
     handle(r.head);
     return true;
 }
 
-QByteArray Connection::commonHeaders(int status, const char *reason) const
+QByteArray &Connection::startHead(int status, const char *reason)
 {
-    QByteArray h;
-    h.reserve(512);
-    h += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
-    h += "Date: " + m_worker->httpDate() + "\r\n";
-    h += "Server: FirmwareDesk\r\n";
+    // The worker's head buffer keeps its capacity: no allocation per response.
+    QByteArray &h = m_worker->headBuffer();
+    h.resize(0);
+    h.append("HTTP/1.1 ");
+    appendNumber(h, status);
+    h.append(' ');
+    h.append(reason);
+    h.append("\r\nDate: ");
+    h.append(m_worker->httpDate(m_nowMs));
+    h.append("\r\nServer: FirmwareDesk\r\n");
     return h;
 }
 
 void Connection::respondError(int status, const char *reason, bool close,
-                              const QByteArray &extraHeaders)
+                              QByteArrayView extraHeaders)
 {
     m_closeAfter = m_closeAfter || close;
-    const QByteArray body = QByteArray::number(status) + ' ' + reason + '\n';
-    QByteArray h = commonHeaders(status, reason);
-    h += "Content-Type: text/plain; charset=utf-8\r\n";
-    h += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    h += extraHeaders;
+    if (m_record.file.isEmpty())
+        m_record.file = truncated(m_requestTarget);
+    char body[64];
+    const int bodyLength = std::snprintf(body, sizeof body, "%d %s\n", status, reason);
+    QByteArray &h = startHead(status, reason);
+    h.append("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+    appendNumber(h, bodyLength);
+    h.append("\r\n");
+    h.append(extraHeaders);
     const bool headOnly = m_record.method == QLatin1String("HEAD");
-    beginResponse(status, reason, h, body, 0, 0, headOnly);
+    beginResponse(status, h, QByteArrayView(body, bodyLength), 0, 0, headOnly);
 }
 
 void Connection::handle(const HttpRequestHead &head)
 {
     ServerShared &s = m_worker->shared();
     WorkerCounters::add(m_worker->counters().requests, 1);
-    m_record.method = truncated(head.method, 16);
-    m_record.file = truncated(head.target);
-    m_record.userAgent = truncated(head.header("user-agent"));
+    m_record.method = methodText(head.method);
+    m_requestTarget = head.target;
+    const QByteArray userAgent = head.header("user-agent");
+    if (userAgent != m_userAgentBytes || m_userAgentBytes.isNull() != userAgent.isNull()) {
+        m_userAgentBytes = userAgent; // clients send the same one on every request
+        m_userAgent = truncated(userAgent);
+    }
+    m_record.userAgent = m_userAgent;
     const QByteArray connectionHeader = head.header("connection");
     m_http10 = head.versionMinor == 0;
     m_closeAfter =
@@ -402,22 +458,22 @@ void Connection::handle(const HttpRequestHead &head)
     }
     m_record.user = user;
 
-    const int fd = ::open(entry->encodedPath.constData(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+    bool changed = false;
+    OpenFile *openFile = m_worker->acquireFile(entry, monotonicMs(), &changed);
+    if (!openFile && !changed) {
         // Out of file descriptors (many downloads at once): ask the client to come back.
         qCWarning(lcFileServer) << "no file descriptor left to open" << file->name;
         entry->counters->add({.requests = 1}, m_worker->index());
         return respondError(503, "Service Unavailable", true, "Retry-After: 5\r\n");
     }
-    struct stat st = {};
-    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != file->size) {
-        if (fd >= 0)
-            ::close(fd);
+    if (!openFile) {
         qCWarning(lcFileServer).noquote() << "published file" << file->name
                                           << "is missing or changed on disk:" << file->absolutePath;
         entry->counters->add({.requests = 1}, m_worker->index());
         return respondError(500, "Internal Server Error", false);
     }
+    m_file = openFile;
+    m_fileFd = openFile->fd;
 
     const QByteArray &etag = entry->etag;
     const QDateTime &lastModified = entry->lastModified;
@@ -436,11 +492,11 @@ void Connection::handle(const HttpRequestHead &head)
         }
     }
     if (notModified) {
-        ::close(fd);
+        releaseFile();
         entry->counters->add({.requests = 1, .notModified = 1}, m_worker->index());
-        QByteArray h = commonHeaders(304, "Not Modified");
-        h += validators;
-        beginResponse(304, "Not Modified", h, {}, 0, 0, true);
+        QByteArray &h = startHead(304, "Not Modified");
+        h.append(validators);
+        beginResponse(304, h, {}, 0, 0, true);
         return;
     }
 
@@ -460,65 +516,63 @@ void Connection::handle(const HttpRequestHead &head)
             range = evaluateRange(rangeHeader, file->size);
     }
     if (range.kind == ByteRange::Kind::Unsatisfiable) {
-        ::close(fd);
+        releaseFile();
         m_record.range = truncated(rangeHeader, 100);
         entry->counters->add({.requests = 1}, m_worker->index());
-        return respondError(416, "Range Not Satisfiable", false,
-                            "Content-Range: bytes */" + QByteArray::number(file->size) + "\r\n");
+        return respondError(
+            416, "Range Not Satisfiable", false,
+            QByteArray("Content-Range: bytes */" + QByteArray::number(file->size) + "\r\n"));
     }
     const bool partial = range.kind == ByteRange::Kind::Partial;
     const int status = partial ? 206 : 200;
     const char *reason = partial ? "Partial Content" : "OK";
-    QByteArray h = commonHeaders(status, reason);
-    h += "Content-Type: " + entry->contentType + "\r\n";
-    h += "Content-Length: " + QByteArray::number(partial ? range.length() : file->size) + "\r\n";
-    h += validators;
-    h += "Accept-Ranges: bytes\r\n";
-    h += "X-Content-Type-Options: nosniff\r\n";
+    QByteArray &h = startHead(status, reason);
+    h.append("Content-Type: ");
+    h.append(entry->contentType);
+    h.append("\r\nContent-Length: ");
+    appendNumber(h, partial ? range.length() : file->size);
+    h.append("\r\n");
+    h.append(validators);
+    h.append("Accept-Ranges: bytes\r\nX-Content-Type-Options: nosniff\r\n");
     if (partial) {
         const QByteArray cr = "bytes " + QByteArray::number(range.first) + '-' +
                               QByteArray::number(range.last) + '/' + QByteArray::number(file->size);
-        h += "Content-Range: " + cr + "\r\n";
+        h.append("Content-Range: " + cr + "\r\n");
         m_record.range = QString::fromLatin1(cr);
     }
-    m_fileFd = fd;
     m_downloadCounters = entry->counters;
     if (partial)
-        beginResponse(status, reason, h, {}, range.first, range.length(), isHead);
+        beginResponse(status, h, {}, range.first, range.length(), isHead);
     else
-        beginResponse(status, reason, h, {}, 0, file->size, isHead);
+        beginResponse(status, h, {}, 0, file->size, isHead);
 }
 
-void Connection::beginResponse(int status, const char *reason, const QByteArray &headers,
-                               const QByteArray &memoryBody, qint64 fileOffset, qint64 fileLength,
-                               bool headOnly)
+void Connection::beginResponse(int status, QByteArrayView headers, QByteArrayView memoryBody,
+                               qint64 fileOffset, qint64 fileLength, bool headOnly)
 {
-    Q_UNUSED(reason)
     const ServerShared &s = m_worker->shared();
     m_record.status = status;
     m_responseActive = true;
-    QByteArray head = headers;
-    if (m_closeAfter)
-        head += "Connection: close\r\n";
-    else if (m_http10)
-        head += "Connection: keep-alive\r\n"; // HTTP/1.0 closes unless told otherwise
-    if (!m_closeAfter && s.config.keepAliveTimeoutMs > 0)
-        head += "Keep-Alive: timeout=" + QByteArray::number(s.config.keepAliveTimeoutMs / 1000) +
-                "\r\n";
-    head += "\r\n";
-
     const qsizetype body = headOnly ? 0 : memoryBody.size();
     m_fileRemaining = headOnly ? 0 : fileLength;
     m_fileOffset = fileOffset;
     m_bodyExpected = headOnly ? 0 : (fileLength > 0 ? fileLength : body);
     m_bodySent = 0;
-    if (headOnly && m_fileFd >= 0) {
-        ::close(m_fileFd);
-        m_fileFd = -1;
-    }
-    allocateOut(m_fileRemaining > 0 && m_ssl ? qsizetype(s.config.chunkBytes) + head.size()
-                                             : head.size() + body);
-    m_out.append(head);
+    if (headOnly)
+        releaseFile();
+    // Head, then the in-memory body or (TLS) the first chunk of the file.
+    const qsizetype headRoom = headers.size() + 64;
+    allocateOut(m_fileRemaining > 0 && m_ssl
+                    ? headRoom + qMin<qint64>(m_fileRemaining, s.config.chunkBytes)
+                    : headRoom + body);
+    m_out.append(headers);
+    if (m_closeAfter)
+        m_out.append("Connection: close\r\n");
+    else if (m_http10)
+        m_out.append("Connection: keep-alive\r\n"); // HTTP/1.0 closes unless told otherwise
+    if (!m_closeAfter)
+        m_out.append(m_worker->keepAliveHeader());
+    m_out.append("\r\n");
     m_outBodyStart = m_out.size();
     if (body)
         m_out.append(memoryBody);
@@ -547,6 +601,15 @@ void Connection::allocateOut(qsizetype capacity)
     m_out.reserve(capacity);
     WorkerCounters::add(m_worker->counters().buffered, m_out.capacity() - m_outCapacityCounted);
     m_outCapacityCounted = m_out.capacity();
+}
+
+void Connection::releaseFile()
+{
+    if (m_file) {
+        m_worker->releaseFile(m_file);
+        m_file = nullptr;
+    }
+    m_fileFd = -1;
 }
 
 void Connection::freeOut()
@@ -662,10 +725,7 @@ void Connection::logResponse(bool completed)
 void Connection::finishResponse()
 {
     logResponse(true);
-    if (m_fileFd >= 0) {
-        ::close(m_fileFd);
-        m_fileFd = -1;
-    }
+    releaseFile();
     freeOut();
     const ServerShared &s = m_worker->shared();
     if (m_closeAfter) {
@@ -712,10 +772,7 @@ void Connection::close()
     if (m_responseActive)
         logResponse(m_state == State::Sending && m_fileRemaining == 0 && m_outPos == m_out.size());
     m_state = State::Closed;
-    if (m_fileFd >= 0) {
-        ::close(m_fileFd);
-        m_fileFd = -1;
-    }
+    releaseFile();
     freeOut();
     m_in = QByteArray();
     if (m_ssl) {

@@ -13,6 +13,7 @@ namespace fwd::fileserver {
 
 class Worker;
 struct AtomicFileCounters;
+struct OpenFile;
 struct HttpRequestHead;
 struct PublishedFile;
 
@@ -47,14 +48,15 @@ private:
     Io writeSome(const char *data, qsizetype size, qsizetype &done);
     Io sslResult(int ret);
 
-    bool parseNext(); // true when a response was started
+    // Parses one request head from data (m_in, or the worker's scratch buffer, whose leftover
+    // bytes are then kept in m_in); true when a response was started.
+    bool parseNext(QByteArrayView data);
     void handle(const HttpRequestHead &head);
-    void respondError(int status, const char *reason, bool close,
-                      const QByteArray &extraHeaders = {});
-    void beginResponse(int status, const char *reason, const QByteArray &headers,
-                       const QByteArray &memoryBody, qint64 fileOffset, qint64 fileLength,
-                       bool headOnly);
-    QByteArray commonHeaders(int status, const char *reason) const;
+    void respondError(int status, const char *reason, bool close, QByteArrayView extraHeaders = {});
+    // Starts a response head (status line, Date, Server) in the worker's head buffer.
+    QByteArray &startHead(int status, const char *reason);
+    void beginResponse(int status, QByteArrayView headers, QByteArrayView memoryBody,
+                       qint64 fileOffset, qint64 fileLength, bool headOnly);
     Pump pump();
     void finishResponse();
     void logResponse(bool completed);
@@ -62,6 +64,7 @@ private:
     void close();
     void allocateOut(qsizetype capacity);
     void freeOut();
+    void releaseFile();
     void refreshDeadline(qint64 ms);
 
     Worker *m_worker;
@@ -81,6 +84,7 @@ private:
     qsizetype m_outBodyStart = 0; // where body bytes start in m_out
     qsizetype m_outCapacityCounted = 0;
 
+    OpenFile *m_file = nullptr; // the worker's, while a response sends from it
     int m_fileFd = -1;
     qint64 m_fileOffset = 0;
     qint64 m_fileRemaining = 0;
@@ -90,6 +94,10 @@ private:
     qint64 m_bodyExpected = 0;
     qint64 m_bodySent = 0;
     qint64 m_requestStartMs = 0;
+    qint64 m_nowMs = 0;          // the clock when the current request head was complete
+    QByteArray m_requestTarget;  // for the access log when no published file matched
+    QByteArray m_userAgentBytes; // the last User-Agent and its text, reused while unchanged
+    QString m_userAgent;
     std::shared_ptr<AtomicFileCounters> m_downloadCounters; // 200/206 of a published file
     AccessRecord m_record;
     QString m_peerAddress;

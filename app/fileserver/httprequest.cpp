@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QStringDecoder>
+#include <QVarLengthArray>
 
 namespace fwd::fileserver {
 
@@ -126,6 +127,7 @@ HeadParseResult parseRequestHead(QByteArrayView buffer, int maxHeaderBytes, int 
     HeadParseResult result;
     result.consumed = end + blankLen;
     HttpRequestHead &head = result.head;
+    head.headers.reserve(qMin(maxHeaderCount, 16));
     const QByteArrayView text = buffer.sliced(start, end - start);
 
     qsizetype lineStart = 0;
@@ -200,45 +202,58 @@ TargetResult resolveTarget(QByteArrayView target)
     if (path == "/")
         return {404, {}};
 
-    // Split on raw slashes first so that an encoded slash (%2F) can be told apart and refused.
-    QStringList segments;
-    qsizetype pos = 1;
-    while (pos <= path.size()) {
-        qsizetype slash = path.indexOf('/', pos);
-        if (slash < 0)
-            slash = path.size();
-        const QByteArrayView raw = path.sliced(pos, slash - pos);
-        pos = slash + 1;
-        if (raw.isEmpty())
-            return bad; // "//etc/passwd", "a//b", trailing slash
-        QByteArray decoded;
-        decoded.reserve(raw.size());
-        for (qsizetype i = 0; i < raw.size(); ++i) {
-            char c = raw[i];
-            if (c == '%') {
-                if (i + 2 >= raw.size())
-                    return bad;
-                const int hi = hexValue(raw[i + 1]);
-                const int lo = hexValue(raw[i + 2]);
-                if (hi < 0 || lo < 0)
-                    return bad;
-                c = char(hi * 16 + lo);
-                i += 2;
-            }
-            const auto u = static_cast<unsigned char>(c);
-            if (u < 0x20 || u == 0x7f || c == '\\' || c == '/')
+    // One pass: raw slashes separate segments, each segment is percent-decoded once (an encoded
+    // slash is refused, so it can never join or split segments), and the segment rules are
+    // checked as each one ends.
+    QVarLengthArray<char, 256> decoded;
+    qsizetype segmentStart = 0;
+    bool ascii = true;
+    auto segmentOk = [&decoded, &segmentStart] {
+        const qsizetype length = decoded.size() - segmentStart;
+        const char *p = decoded.data() + segmentStart;
+        if (length == 0)
+            return false; // "//etc/passwd", "a//b", trailing slash
+        if (p[0] == '.' && (length == 1 || (length == 2 && p[1] == '.')))
+            return false; // "." and ".." (also when percent-encoded)
+        return true;
+    };
+    for (qsizetype i = 1; i < path.size(); ++i) {
+        char c = path[i];
+        if (c == '/') {
+            if (!segmentOk())
                 return bad;
-            decoded.append(c);
+            decoded.append('/');
+            segmentStart = decoded.size();
+            continue;
         }
-        if (decoded == "." || decoded == "..")
+        if (c == '%') {
+            if (i + 2 >= path.size())
+                return bad;
+            const int hi = hexValue(path[i + 1]);
+            const int lo = hexValue(path[i + 2]);
+            if (hi < 0 || lo < 0)
+                return bad;
+            c = char(hi * 16 + lo);
+            i += 2;
+        }
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f || c == '\\' || c == '/')
             return bad;
-        QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-        const QString segment = utf8(decoded);
-        if (utf8.hasError())
-            return bad;
-        segments.append(segment);
+        ascii = ascii && u < 0x80;
+        decoded.append(c);
     }
-    return {0, segments.join(QLatin1Char('/'))};
+    if (!segmentOk())
+        return bad;
+    const QByteArrayView bytes(decoded.data(), decoded.size());
+    if (ascii)
+        return {0, QString::fromLatin1(bytes)};
+    // Valid UTF-8 as a whole is valid UTF-8 in every segment: '/' never occurs inside a
+    // multi-byte sequence.
+    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QString name = utf8(bytes);
+    if (utf8.hasError())
+        return bad;
+    return {0, name};
 }
 
 QString checkPublishedName(const QString &name)

@@ -49,6 +49,9 @@ std::shared_ptr<TlsContext> TlsContext::create(const TlsIdentity &identity, QStr
                                  SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     SSL_CTX_set_mode(raw, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
                               SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Read whole socket buffers, not a 5-byte record header and then the record: one read()
+    // per request instead of two. (The buffer is still released when empty.)
+    SSL_CTX_set_read_ahead(raw, 1);
     SSL_CTX_set_session_cache_mode(raw, SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(raw, 0);
     // TLS 1.2: forward secrecy and AEAD only. TLS 1.3: OpenSSL's defaults are all AEAD.

@@ -1,6 +1,7 @@
 #include "worker.h"
 
 #include "connection.h"
+#include "filecatalog.h"
 #include "fileserverlogging.h"
 #include "httpdate.h"
 
@@ -19,6 +20,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,6 +44,12 @@ constexpr int kThrottleMs = 10;
 // How long a worker stops accepting after running out of file descriptors.
 constexpr int kAcceptPauseMs = 200;
 
+// Published files a worker keeps open, and how long before one is reopened by its path (an
+// unlinked or replaced file is seen at once through fstat's link count; this catches a path
+// that now names another file while the old one is still linked elsewhere).
+constexpr size_t kMaxOpenFiles = 64;
+constexpr qint64 kReopenAfterMs = 1000;
+
 // Tags of the two descriptors in a worker's epoll set that are not connections.
 char g_wakeTag;
 char g_listenTag;
@@ -62,6 +70,9 @@ Worker::Worker(std::shared_ptr<ServerShared> shared, int index, int listenFd)
     const FileServerConfig &c = m_shared->config;
     const int shortest = qMin(qMin(c.headerTimeoutMs, c.keepAliveTimeoutMs), c.sendStallTimeoutMs);
     m_sweepIntervalMs = qBound(20, shortest / 4, 1000);
+    m_headBuffer.reserve(1024);
+    m_keepAliveHeader =
+        "Keep-Alive: timeout=" + QByteArray::number(c.keepAliveTimeoutMs / 1000) + "\r\n";
 }
 
 Worker::~Worker()
@@ -240,15 +251,87 @@ void Worker::setInterest(int fd, Connection *connection, bool read, bool write)
     ::epoll_ctl(m_epoll, EPOLL_CTL_MOD, fd, &ev);
 }
 
-const QByteArray &Worker::httpDate()
+const QByteArray &Worker::httpDate(qint64 nowMs)
 {
-    const qint64 nowMs = m_shared->clock->nowMs();
     const qint64 second = nowMs / 1000;
     if (second != m_dateSecond) {
         m_dateSecond = second;
         m_date = formatHttpDate(QDateTime::fromMSecsSinceEpoch(second * 1000, QTimeZone::utc()));
     }
     return m_date;
+}
+
+OpenFile *Worker::acquireFile(const std::shared_ptr<const CatalogEntry> &entry, qint64 nowMs,
+                              bool *changed)
+{
+    *changed = false;
+    const qint64 size = entry->file.size;
+    auto matches = [size](const struct stat &st) {
+        return S_ISREG(st.st_mode) && st.st_size == size && st.st_nlink > 0;
+    };
+    const auto it = m_files.find(entry.get());
+    if (it != m_files.end()) {
+        OpenFile *f = it->second;
+        struct stat st = {};
+        if (nowMs - f->openedMs < kReopenAfterMs && ::fstat(f->fd, &st) == 0 && matches(st) &&
+            qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec == f->mtimeNs) {
+            ++f->users;
+            return f;
+        }
+        dropFile(f); // changed, unlinked or due for a fresh look by path
+    }
+    const int fd = ::open(entry->encodedPath.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        const int error = errno;
+        *changed = error != EMFILE && error != ENFILE;
+        errno = error;
+        return nullptr;
+    }
+    struct stat st = {};
+    if (::fstat(fd, &st) != 0 || !matches(st)) {
+        ::close(fd);
+        *changed = true;
+        return nullptr;
+    }
+    if (m_files.size() >= kMaxOpenFiles) {
+        std::vector<OpenFile *> idle;
+        for (const auto &[key, f] : m_files) {
+            if (f->users == 0)
+                idle.push_back(f);
+        }
+        for (OpenFile *f : idle)
+            dropFile(f);
+    }
+    auto *f = new OpenFile;
+    f->entry = entry;
+    f->fd = fd;
+    f->users = 1;
+    f->openedMs = nowMs;
+    f->mtimeNs = qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    f->cached = m_files.size() < kMaxOpenFiles;
+    if (f->cached)
+        m_files.emplace(entry.get(), f);
+    return f;
+}
+
+void Worker::releaseFile(OpenFile *file)
+{
+    if (--file->users == 0 && !file->cached) {
+        ::close(file->fd);
+        delete file;
+    }
+}
+
+void Worker::dropFile(OpenFile *file)
+{
+    if (file->cached) {
+        m_files.erase(file->entry.get());
+        file->cached = false;
+    }
+    if (file->users == 0) {
+        ::close(file->fd);
+        delete file;
+    }
 }
 
 void Worker::release(Connection *connection)
@@ -265,6 +348,16 @@ void Worker::throttle(Connection *connection)
 
 void Worker::sweep(qint64 now)
 {
+    // Files nobody sends from, opened a while ago (unpublished ones among them): close them,
+    // so that a file deleted from the library does not stay open here.
+    std::vector<OpenFile *> old;
+    for (const auto &[key, f] : m_files) {
+        if (f->users == 0 && now - f->openedMs >= kReopenAfterMs)
+            old.push_back(f);
+    }
+    for (OpenFile *f : old)
+        dropFile(f);
+
     std::vector<Connection *> expired;
     for (Connection *c : m_connections) {
         if (c->deadline() <= now)
@@ -284,7 +377,12 @@ void Worker::closeAll()
     m_throttled.clear();
     const std::unordered_set<Connection *> all = std::exchange(m_connections, {});
     for (Connection *c : all)
-        delete c; // logs and closes
+        delete c; // logs and closes (and gives its file back)
+    std::vector<OpenFile *> files;
+    for (const auto &[key, f] : m_files)
+        files.push_back(f);
+    for (OpenFile *f : files)
+        dropFile(f);
     watchListener(false);
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -22,6 +23,18 @@ class BandwidthLimiter;
 class Connection;
 class FileCatalog;
 class TlsContext;
+struct CatalogEntry;
+
+// A published file held open by a worker for the requests of its connections (internal).
+struct OpenFile
+{
+    std::shared_ptr<const CatalogEntry> entry;
+    int fd = -1;
+    int users = 0;       // connections sending from it now
+    bool cached = false; // still in the worker's cache (else closed by the last user)
+    qint64 openedMs = 0; // monotonic; reopened by path after a while
+    qint64 mtimeNs = 0;  // what fstat said when opened
+};
 
 // What all workers share while the server runs (internal). Immutable after start except for
 // the atomics, which change once per connection (not per request).
@@ -89,8 +102,18 @@ public:
     WorkerCounters &counters() { return m_counters; }
     int index() const { return m_index; }
     // The Date header value, formatted once per second.
-    const QByteArray &httpDate();
+    const QByteArray &httpDate(qint64 nowMs);
+    // The published file of `entry`, open for reading and checked against the published size
+    // (fstat on every call; unlinked or changed files are reopened by path). Null with errno
+    // set when it cannot be opened (EMFILE...), or with *changed when it no longer matches.
+    OpenFile *acquireFile(const std::shared_ptr<const CatalogEntry> &entry, qint64 nowMs,
+                          bool *changed);
+    void releaseFile(OpenFile *file);
     char *scratch() { return m_scratch.data(); }
+    // Where response heads are put together (keeps its capacity between responses).
+    QByteArray &headBuffer() { return m_headBuffer; }
+    // "Keep-Alive: timeout=N\r\n"
+    const QByteArray &keepAliveHeader() const { return m_keepAliveHeader; }
     qsizetype scratchSize() const { return qsizetype(m_scratch.size()); }
 
 private:
@@ -99,6 +122,7 @@ private:
     bool watchListener(bool on);
     void sweep(qint64 now);
     void closeAll();
+    void dropFile(OpenFile *file);
 
     std::shared_ptr<ServerShared> m_shared;
     WorkerCounters m_counters;
@@ -115,9 +139,14 @@ private:
     std::vector<Connection *> m_graveyard; // deleted after the events of one wake-up
     std::vector<Connection *> m_throttled;
     std::vector<char> m_scratch;
+    // Published files kept open between requests (saves open() and close() per request),
+    // at most kMaxOpenFiles per worker.
+    std::unordered_map<const CatalogEntry *, OpenFile *> m_files;
     int m_sweepIntervalMs = 1000;
     qint64 m_dateSecond = -1;
     QByteArray m_date;
+    QByteArray m_headBuffer;
+    QByteArray m_keepAliveHeader;
 };
 
 // Creates the non-blocking listening socket all workers accept from (internal): IPv4 or IPv6

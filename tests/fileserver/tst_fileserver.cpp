@@ -20,6 +20,7 @@
 #include <QTest>
 #include <QTimeZone>
 
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -93,6 +94,9 @@ private Q_SLOTS:
     void bandwidthCap();
     void publishingApi();
     void fileChangedOnDiskIsNotServed();
+    void fileChangedAfterBeingServed_data();
+    void fileChangedAfterBeingServed();
+    void unpublishedFileIsNotKeptOpen();
     void bindAddresses_data();
     void bindAddresses();
     void stopClosesEveryDescriptor();
@@ -976,6 +980,85 @@ void TestFileServer::servesWhileOwnerThreadIsBlocked()
     }
     QTRY_COMPARE(m_server->stats().acceptedConnections, 3);
     QTRY_COMPARE(m_log->size(), 3);
+}
+
+void TestFileServer::fileChangedAfterBeingServed_data()
+{
+    QTest::addColumn<QString>("change");
+    QTest::newRow("truncated in place") << QStringLiteral("truncate");
+    QTest::newRow("appended to") << QStringLiteral("append");
+    QTest::newRow("deleted") << QStringLiteral("delete");
+    QTest::newRow("replaced by rename, other size") << QStringLiteral("rename");
+}
+
+// The workers keep a published file open between requests; a file changed or gone on disk
+// after it was served must still give 500 at once, never the old bytes.
+void TestFileServer::fileChangedAfterBeingServed()
+{
+    QFETCH(QString, change);
+    const QString path = m_dir->filePath(QStringLiteral("library/firmware.npk"));
+    auto c = connectedClient();
+    for (int i = 0; i < 4; ++i) // more requests than workers: every worker has it open
+        c->get("/firmware.npk");
+    QTRY_COMPARE(c->responses().size(), 4);
+    QCOMPARE(c->responses()[3].body, m_small);
+    auto other = connectedClient();
+    for (int i = 0; i < 4; ++i)
+        other->get("/firmware.npk");
+    QTRY_COMPARE(other->responses().size(), 4);
+
+    if (change == QLatin1String("truncate")) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.resize(10));
+    } else if (change == QLatin1String("append")) {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::Append));
+        QCOMPARE(f.write("more"), 4);
+    } else if (change == QLatin1String("delete")) {
+        QVERIFY(QFile::remove(path));
+    } else {
+        const QString next = path + QStringLiteral(".new");
+        QFile f(next);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QCOMPARE(f.write("other"), 5);
+        f.close();
+        QCOMPARE(::rename(QFile::encodeName(next).constData(), QFile::encodeName(path).constData()),
+                 0);
+    }
+    for (RawClient *client : {c.get(), other.get()}) {
+        client->get("/firmware.npk");
+        client->get("/firmware.npk");
+        QTRY_COMPARE(client->responses().size(), 6);
+        QCOMPARE(client->responses()[4].status, 500);
+        QCOMPARE(client->responses()[5].status, 500);
+    }
+}
+
+// A file unpublished and deleted from the library is not held open by the workers (its disk
+// space is given back) once the open-file cache has been swept (about a second).
+void TestFileServer::unpublishedFileIsNotKeptOpen()
+{
+    const QString path = m_dir->filePath(QStringLiteral("library/firmware.npk"));
+    auto c = connectedClient();
+    c->get("/firmware.npk");
+    c->get("/firmware.npk");
+    QTRY_COMPARE(c->responses().size(), 2);
+    auto opened = [&path] {
+        const QFileInfoList fds =
+            QDir(QStringLiteral("/proc/self/fd")).entryInfoList(QDir::Files | QDir::System);
+        int n = 0;
+        for (const QFileInfo &fd : fds)
+            n += fd.symLinkTarget().startsWith(path) ? 1 : 0;
+        return n;
+    };
+    QVERIFY(opened() > 0); // kept open between requests
+    QVERIFY(m_server->unpublish(QStringLiteral("firmware.npk")));
+    QVERIFY(QFile::remove(path));
+    QTRY_COMPARE_WITH_TIMEOUT(opened(), 0, 5000);
+    c->get("/firmware.npk");
+    QTRY_COMPARE(c->responses().size(), 3);
+    QCOMPARE(c->responses()[2].status, 404);
 }
 
 void TestFileServer::bindAddresses_data()

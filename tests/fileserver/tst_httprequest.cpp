@@ -127,6 +127,11 @@ void TestHttpRequest::resolveTarget_data()
     QTest::newRow("bad escape") << QByteArray("/%zz") << 400 << QString();
     QTest::newRow("truncated escape") << QByteArray("/a%2") << 400 << QString();
     QTest::newRow("overlong utf-8 dots") << QByteArray("/%c0%ae%c0%ae/x") << 400 << QString();
+    QTest::newRow("utf-8 split by a slash") << QByteArray("/caf%C3/%A9.rsc") << 400 << QString();
+    QTest::newRow("utf-8 in two segments")
+        << QByteArray("/caf%C3%A9/%C3%A9.rsc") << 0 << QStringLiteral("caf\u00e9/\u00e9.rsc");
+    QTest::newRow("dot segment last") << QByteArray("/a/%2E") << 400 << QString();
+    QTest::newRow("three dots is a name") << QByteArray("/.../a") << 0 << QStringLiteral(".../a");
     QTest::newRow("fragment") << QByteArray("/a.npk#x") << 400 << QString();
     QTest::newRow("absolute without path") << QByteArray("http://host") << 400 << QString();
 }
