@@ -2,6 +2,13 @@
 
 namespace fwd::fileserver {
 
+void AccessLogSink::recordBatch(QList<AccessRecord> &records)
+{
+    for (const AccessRecord &r : std::as_const(records))
+        record(r);
+    records.clear();
+}
+
 MemoryAccessLogSink::MemoryAccessLogSink(int capacity)
     : m_capacity(qMax(1, capacity))
 {}
@@ -12,6 +19,17 @@ void MemoryAccessLogSink::record(const AccessRecord &record)
     if (m_records.size() >= m_capacity)
         m_records.removeFirst();
     m_records.append(record);
+}
+
+void MemoryAccessLogSink::recordBatch(QList<AccessRecord> &records)
+{
+    QMutexLocker lock(&m_mutex);
+    for (AccessRecord &r : records) {
+        if (m_records.size() >= m_capacity)
+            m_records.removeFirst();
+        m_records.append(std::move(r));
+    }
+    records.clear();
 }
 
 QList<AccessRecord> MemoryAccessLogSink::records() const
@@ -55,6 +73,23 @@ void AccessLogBatcher::record(const AccessRecord &record)
         ++m_dropped;
     }
     m_pending.append(record);
+}
+
+void AccessLogBatcher::recordBatch(QList<AccessRecord> &records)
+{
+    QMutexLocker lock(&m_mutex);
+    if (m_pending.isEmpty() && records.size() <= m_maxPending) {
+        m_pending.swap(records); // the common case: nothing waiting yet
+        return;
+    }
+    for (AccessRecord &r : records) {
+        if (m_pending.size() >= m_maxPending) {
+            m_pending.removeFirst();
+            ++m_dropped;
+        }
+        m_pending.append(std::move(r));
+    }
+    records.clear();
 }
 
 void AccessLogBatcher::flush()

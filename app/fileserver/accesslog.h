@@ -29,13 +29,18 @@ struct AccessRecord
     bool operator==(const AccessRecord &) const = default;
 };
 
-// Where the server writes its access log. record() is called from the worker threads, once per
-// request, and must not block them (hand records off in batches; see AccessLogBatcher).
+// Where the server writes its access log. Called from the worker threads and must not block
+// them (hand records off in batches; see AccessLogBatcher). The server hands over what each
+// worker logged during one turn of its event loop through recordBatch() (one call, one lock,
+// instead of one per request); record() takes a single record.
 class AccessLogSink
 {
 public:
     virtual ~AccessLogSink() = default;
     virtual void record(const AccessRecord &record) = 0;
+    // Takes the records in order; `records` may be left empty or moved from. The default calls
+    // record() for each.
+    virtual void recordBatch(QList<AccessRecord> &records);
 };
 
 // Keeps records in memory, thread-safe: for tests and as a short "recent downloads" buffer.
@@ -45,6 +50,7 @@ class MemoryAccessLogSink final : public AccessLogSink
 public:
     explicit MemoryAccessLogSink(int capacity = 100000);
     void record(const AccessRecord &record) override;
+    void recordBatch(QList<AccessRecord> &records) override;
     QList<AccessRecord> records() const;
     qsizetype size() const;
     void clear();
@@ -70,6 +76,7 @@ public:
     ~AccessLogBatcher() override;
 
     void record(const AccessRecord &record) override;
+    void recordBatch(QList<AccessRecord> &records) override;
     // Hands over what is pending now (called by the timer; also useful before shutdown).
     void flush();
     qint64 dropped() const;

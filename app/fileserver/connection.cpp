@@ -716,7 +716,7 @@ void Connection::logResponse(bool completed)
         m_downloadCounters->add(delta, m_worker->index());
     }
     if (s.accessLog)
-        s.accessLog->record(m_record);
+        m_worker->log(std::move(m_record));
     m_responseActive = false;
     m_downloadCounters.reset();
     m_record = AccessRecord();

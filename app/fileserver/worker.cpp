@@ -180,6 +180,7 @@ void Worker::run()
         for (Connection *c : m_graveyard)
             delete c;
         m_graveyard.clear();
+        flushLog();
     }
     closeAll();
 }
@@ -334,6 +335,22 @@ void Worker::dropFile(OpenFile *file)
     }
 }
 
+void Worker::log(AccessRecord &&record)
+{
+    m_logBatch.append(std::move(record));
+    if (m_logBatch.size() >= 1024)
+        flushLog(); // a long turn (many pipelined requests): do not let the batch grow
+}
+
+void Worker::flushLog()
+{
+    if (m_logBatch.isEmpty())
+        return;
+    if (m_shared->accessLog)
+        m_shared->accessLog->recordBatch(m_logBatch);
+    m_logBatch.clear(); // keeps its capacity unless the sink took the list
+}
+
 void Worker::release(Connection *connection)
 {
     if (m_connections.erase(connection) > 0)
@@ -383,6 +400,7 @@ void Worker::closeAll()
         files.push_back(f);
     for (OpenFile *f : files)
         dropFile(f);
+    flushLog();
     watchListener(false);
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "accesslog.h"
 #include "fileserverconfig.h"
 
 #include <QByteArray>
@@ -109,6 +110,9 @@ public:
     OpenFile *acquireFile(const std::shared_ptr<const CatalogEntry> &entry, qint64 nowMs,
                           bool *changed);
     void releaseFile(OpenFile *file);
+    // Queues an access-log record; the worker hands its records to the sink in one batch at the
+    // end of each turn of its loop (one lock per turn instead of one per request).
+    void log(AccessRecord &&record);
     char *scratch() { return m_scratch.data(); }
     // Where response heads are put together (keeps its capacity between responses).
     QByteArray &headBuffer() { return m_headBuffer; }
@@ -123,6 +127,7 @@ private:
     void sweep(qint64 now);
     void closeAll();
     void dropFile(OpenFile *file);
+    void flushLog();
 
     std::shared_ptr<ServerShared> m_shared;
     WorkerCounters m_counters;
@@ -146,6 +151,7 @@ private:
     qint64 m_dateSecond = -1;
     QByteArray m_date;
     QByteArray m_headBuffer;
+    QList<AccessRecord> m_logBatch;
     QByteArray m_keepAliveHeader;
 };
 

@@ -35,6 +35,11 @@ class CountingSink final : public fwd::fileserver::AccessLogSink
 {
 public:
     void record(const fwd::fileserver::AccessRecord &) override { ++m_count; }
+    void recordBatch(QList<fwd::fileserver::AccessRecord> &records) override
+    {
+        m_count += records.size();
+        records.clear();
+    }
     qint64 count() const { return m_count; }
 
 private:

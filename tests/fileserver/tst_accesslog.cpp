@@ -31,6 +31,7 @@ private Q_SLOTS:
     void batcherHandsOverInBatches();
     void batcherTakesRecordsFromManyThreads();
     void batcherDropsOldestBeyondItsBound();
+    void batchesKeepOrderAndBounds();
 };
 
 void TestAccessLog::memorySinkKeepsTheNewest()
@@ -103,6 +104,42 @@ void TestAccessLog::batcherDropsOldestBeyondItsBound()
     const auto batch = spy.first().first().value<QList<AccessRecord>>();
     QCOMPARE(batch.size(), 100);
     QCOMPARE(batch.first().bytesSent, 50);
+}
+
+// recordBatch(): what the workers call once per turn of their loops. Order is kept, the bounds
+// hold as for single records, and the caller's list is taken.
+void TestAccessLog::batchesKeepOrderAndBounds()
+{
+    auto batchOf = [](int from, int count) {
+        QList<AccessRecord> batch;
+        for (int i = from; i < from + count; ++i)
+            batch.append(recordFor(i));
+        return batch;
+    };
+    AccessLogBatcher batcher(10000, 100);
+    QSignalSpy spy(&batcher, &AccessLogBatcher::batchReady);
+    QList<AccessRecord> first = batchOf(0, 60);
+    batcher.recordBatch(first);
+    QVERIFY(first.isEmpty());
+    batcher.record(recordFor(60));
+    QList<AccessRecord> second = batchOf(61, 60);
+    batcher.recordBatch(second);
+    QVERIFY(second.isEmpty());
+    QCOMPARE(batcher.dropped(), 21);
+    batcher.flush();
+    QCOMPARE(spy.size(), 1);
+    const auto batch = spy.first().first().value<QList<AccessRecord>>();
+    QCOMPARE(batch.size(), 100);
+    for (int i = 0; i < batch.size(); ++i)
+        QCOMPARE(batch[i].bytesSent, qint64(21 + i));
+
+    MemoryAccessLogSink sink(50);
+    QList<AccessRecord> many = batchOf(0, 80);
+    sink.recordBatch(many);
+    QVERIFY(many.isEmpty());
+    QCOMPARE(sink.size(), 50);
+    QCOMPARE(sink.records().first().bytesSent, 30);
+    QCOMPARE(sink.records().last().bytesSent, 79);
 }
 
 QTEST_GUILESS_MAIN(TestAccessLog)
