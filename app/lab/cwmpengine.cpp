@@ -28,6 +28,7 @@ struct CwmpEngine::Session
     QHash<QString, int> retries; // channel -> retries of the fault being retried
     QStringList events;
     QHash<QString, QByteArray> extensionsCache; // ext() results of this session
+    bool terminated = false; // past MAX_SESSION_DURATION: GenieACS destroyed the connection
 };
 
 namespace {
@@ -206,6 +207,7 @@ QString CwmpEngine::runSession(const Inform &inform)
         // GenieACS 1.2.16 (N3): the CWMP worker dies loading the presets, before the Inform.
         qCWarning(lcLab) << "session aborted: a preset has no usable configurations (GenieACS's "
                             "cwmp worker crashes)";
+        m_last = SessionReport{};
         return {};
     }
     Session s;
@@ -290,6 +292,8 @@ QString CwmpEngine::runSession(const Inform &inform)
                dateMs(b.value(QStringLiteral("timestamp")));
     });
     for (const QVariantMap &task : tasks) {
+        if (s.terminated)
+            break;
         const QString id = task.value(QStringLiteral("_id")).toString();
         const QString channel = QStringLiteral("task_") + id;
         if (dateMs(task.value(QStringLiteral("timestamp"))) > s.now)
@@ -310,7 +314,7 @@ QString CwmpEngine::runSession(const Inform &inform)
     }
     // Faults whose task is gone (a failed TransferComplete, N4): the fault's provisions run
     // again. Due faults of preset channels are dropped and the channel's presets run below.
-    for (auto it = dueFaults.cbegin(); it != dueFaults.cend(); ++it) {
+    for (auto it = dueFaults.cbegin(); it != dueFaults.cend() && !s.terminated; ++it) {
         m_store.faults().remove(it.value().value(QStringLiteral("_id")).toString());
         if (!it.key().startsWith(QLatin1String("task_")))
             continue;
@@ -321,9 +325,29 @@ QString CwmpEngine::runSession(const Inform &inform)
                 .toList();
         runProvisions(s, it.key(), provisions, QVariant());
     }
-    runPresets(s, blocked);
+    if (!s.terminated)
+        runPresets(s, blocked);
 
-    m_store.setInSession(s.deviceId, false);
+    // How long the session took on the wire: one round trip for the Inform, one per RPC, one for
+    // the closing empty POST. A terminated one lost its connection at MAX_SESSION_DURATION; its
+    // lock goes when endSession() runs: at once if the last activity is older than the 30 s
+    // session timeout, else 1 s after that timeout (lib/cwmp.ts onConnection()).
+    m_last = SessionReport{};
+    m_last.deviceId = s.deviceId;
+    m_last.rpcs = s.rpcs;
+    m_last.terminated = s.terminated;
+    if (s.terminated) {
+        const qint64 lastActivity = qint64(s.rpcs + 1) * m_config.roundTripMs;
+        m_last.durationMs = m_config.maxSessionMs;
+        m_last.lockMs = lastActivity + m_config.sessionTimeoutMs <= m_config.maxSessionMs
+                            ? m_config.maxSessionMs
+                            : lastActivity + m_config.sessionTimeoutMs + 1000;
+    } else {
+        m_last.durationMs = qint64(s.rpcs + 2) * m_config.roundTripMs;
+        m_last.lockMs = m_last.durationMs;
+    }
+    if (m_last.lockMs == 0)
+        m_store.setInSession(s.deviceId, false);
     return s.deviceId;
 }
 
@@ -452,11 +476,8 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
 {
     const QString name = provision.value(0).toString();
     auto call = [&](const RpcRequest &request, RpcResponse *response) {
-        if (++s.rpcs > m_config.maxRpcs) {
-            *code = QStringLiteral("too_many_rpcs");
-            *message = QStringLiteral("Too many RPC requests");
+        if (!admitRpc(s, code, message))
             return false;
-        }
         *response = m_cpe.rpc(s.deviceId, request);
         if (response->fault) {
             *code = QStringLiteral("cwmp.") + response->faultCode;
@@ -543,6 +564,29 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
     return runScript(s, channel, name, provision.mid(1), code, message, detail);
 }
 
+bool CwmpEngine::admitRpc(Session &s, QString *code, QString *message)
+{
+    // lib/session.ts rpcRequest(): no RPC once 255 were sent (too_many_rpcs on the channels
+    // running; the session goes on, and every later channel that needs an RPC faults the same
+    // way). lib/cwmp.ts onConnection(): the connection is destroyed MAX_SESSION_DURATION (300 s)
+    // after it opened; endSession() then records session_terminated on the channels whose
+    // provisions were still pending, and nothing else of the session runs.
+    if (s.terminated || (m_config.roundTripMs > 0 &&
+                         qint64(s.rpcs + 2) * m_config.roundTripMs > m_config.maxSessionMs)) {
+        s.terminated = true;
+        *code = QStringLiteral("session_terminated");
+        *message = QStringLiteral("The TR-069 session was unsuccessfully terminated");
+        return false;
+    }
+    if (s.rpcs >= m_config.maxRpcs) {
+        *code = QStringLiteral("too_many_rpcs");
+        *message = QStringLiteral("Too many RPC requests");
+        return false;
+    }
+    ++s.rpcs;
+    return true;
+}
+
 bool CwmpEngine::refresh(Session &s, const QString &path, QString *code, QString *message,
                          QVariantMap *detail)
 {
@@ -564,11 +608,8 @@ bool CwmpEngine::refresh(Session &s, const QString &path, QString *code, QString
         }
         return true;
     }
-    if (++s.rpcs > m_config.maxRpcs) {
-        *code = QStringLiteral("too_many_rpcs");
-        *message = QStringLiteral("Too many RPC requests");
+    if (!admitRpc(s, code, message))
         return false;
-    }
     const RpcResponse r = m_cpe.rpc(s.deviceId, {QStringLiteral("GetParameterValues"),
                                                  {{QStringLiteral("names"), QStringList{path}}}});
     if (r.fault) {
@@ -661,11 +702,8 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
          {QStringLiteral("delaySeconds"), 0.0},
          {QStringLiteral("successURL"), QString()},
          {QStringLiteral("failureURL"), QString()}}};
-    if (++s.rpcs > m_config.maxRpcs) {
-        *code = QStringLiteral("too_many_rpcs");
-        *message = QStringLiteral("Too many RPC requests");
+    if (!admitRpc(s, code, message))
         return false;
-    }
     const RpcResponse r = m_cpe.rpc(s.deviceId, request);
     if (r.fault) {
         *code = QStringLiteral("cwmp.") + r.faultCode;
@@ -1294,8 +1332,11 @@ void CwmpEngine::runPresets(Session &s, const QSet<QString> &blocked)
             }
         }
     }
-    for (const QString &channel : std::as_const(order))
+    for (const QString &channel : std::as_const(order)) {
+        if (s.terminated)
+            break;
         runProvisions(s, channel, byChannel.value(channel), QVariant());
+    }
 }
 
 } // namespace fwd::lab

@@ -84,6 +84,9 @@ public:
         qint64 retryDelayMs = 300 * 1000;       // cwmp.retryDelay
         qint64 downloadTimeoutMs = 3600 * 1000; // cwmp.downloadTimeout
         int maxRpcs = 255;
+        qint64 roundTripMs = 0;              // one HTTP exchange of a session (0: no time)
+        qint64 maxSessionMs = 300 * 1000;    // MAX_SESSION_DURATION
+        qint64 sessionTimeoutMs = 30 * 1000; // cwmp.sessionTimeout
         // GenieACS's CWMP-side cache of presets, provisions and files (lib/local-cache.ts): the
         // Download's FileSize comes from it, and PUT /files does not invalidate it (GENIEACS.md
         // §5). false: FileSize is always the stored file's length.
@@ -98,8 +101,19 @@ public:
     const Config &config() const { return m_config; }
 
     // One whole session opened by this Inform. Returns the device id, or an empty string when the
-    // session broke before it started (a preset GenieACS cannot load, N3).
+    // session broke before it started (a preset GenieACS cannot load, N3). The session's effects
+    // happen at once; when it takes time (roundTripMs > 0) the device's lock stays taken and the
+    // caller releases it after lastSession().lockMs.
     QString runSession(const Inform &inform);
+    struct SessionReport
+    {
+        QString deviceId;
+        int rpcs = 0;            // RPCs the CPE answered
+        qint64 durationMs = 0;   // until the CPE is done (a CWMP request slot is held meanwhile)
+        qint64 lockMs = 0;       // until GenieACS releases the device's session lock
+        bool terminated = false; // cut off at maxSessionMs (fault session_terminated)
+    };
+    const SessionReport &lastSession() const { return m_last; }
     // Messages that provision scripts passed to log() (most recent last, bounded).
     const QStringList &scriptLog() const { return m_scriptLog; }
 
@@ -113,6 +127,7 @@ private:
     struct Session;
     friend class SessionScriptContext;
     bool presetsBroken() const;
+    bool admitRpc(Session &s, QString *code, QString *message);
     void refreshLocalCache(qint64 now);
     QByteArray localCacheHash() const;
     void runPresets(Session &s, const QSet<QString> &blocked);
@@ -145,6 +160,7 @@ private:
     Config m_config;
     std::unique_ptr<ScriptHost> m_scripts;
     QStringList m_scriptLog;
+    SessionReport m_last;
     // The CWMP worker's local cache (lib/local-cache.ts, lib/cwmp/local-cache.ts).
     QByteArray m_cacheRevision;
     QHash<QString, qint64> m_cacheFiles;

@@ -70,6 +70,7 @@ Fleet::Fleet(LabStore &store, const Clock &clock, FleetProfile profile, Options 
     , m_profile(std::move(profile))
     , m_options(std::move(options))
 {
+    m_options.engine.roundTripMs = m_profile.cwmpRoundTripMs;
     m_engine = std::make_unique<CwmpEngine>(m_store, *this, m_options.engine);
     m_nam = new QNetworkAccessManager(this);
     m_nam->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
@@ -186,8 +187,9 @@ void Fleet::start()
         else if (e == QLatin1String("2 PERIODIC"))
             first |= SimulatedCpe::Periodic;
     }
+    const qint64 start = m_clock.nowMs();
     for (auto &cpe : m_cpes)
-        runSession(*cpe, first);
+        runSession(*cpe, first, start, true);
     // Spread the first periodic informs over one interval.
     const qint64 now = m_clock.nowMs();
     for (auto &cpe : m_cpes) {
@@ -230,6 +232,8 @@ void Fleet::scheduleNextInform(SimulatedCpe &cpe)
 void Fleet::processDue()
 {
     const qint64 now = m_clock.nowMs();
+    finishSessions(now);
+    m_store.expireLocks();
     int budget = m_options.maxSessionsPerTick;
     while (!m_wake.empty() && m_wake.top().first <= now && budget > 0) {
         const auto [when, index] = m_wake.top();
@@ -239,9 +243,12 @@ void Fleet::processDue()
             continue; // superseded
         --budget;
         switch (cpe.state) {
-        case SimulatedCpe::State::Idle:
-            runSession(cpe, SimulatedCpe::Periodic);
+        case SimulatedCpe::State::Idle: {
+            const bool retry = cpe.flags & SimulatedCpe::Retry;
+            cpe.flags &= ~SimulatedCpe::Retry;
+            runSession(cpe, retry ? 0 : SimulatedCpe::Periodic, when);
             break;
+        }
         case SimulatedCpe::State::DownloadPending:
             startDownload(cpe);
             break;
@@ -255,7 +262,7 @@ void Fleet::processDue()
                 cpe.version = cpe.transfer->newVersion;
             cpe.bootMs = now;
             cpe.state = SimulatedCpe::State::Idle;
-            runSession(cpe, SimulatedCpe::Boot);
+            runSession(cpe, SimulatedCpe::Boot, when);
             break;
         case SimulatedCpe::State::Downloading:
         case SimulatedCpe::State::Dead:
@@ -268,7 +275,16 @@ void Fleet::informNow(int index, quint16 events)
 {
     SimulatedCpe &cpe = *m_cpes.at(size_t(index));
     if (cpe.state == SimulatedCpe::State::Idle)
-        runSession(cpe, events);
+        runSession(cpe, events, m_clock.nowMs());
+}
+
+void Fleet::setSessionCrash(int index, bool crash)
+{
+    SimulatedCpe &cpe = *m_cpes.at(size_t(index));
+    if (crash)
+        cpe.flags |= SimulatedCpe::CrashSessions;
+    else
+        cpe.flags &= ~SimulatedCpe::CrashSessions;
 }
 
 QString Fleet::templateValue(const SimulatedCpe &cpe, const QString &value) const
@@ -322,9 +338,52 @@ QVariant Fleet::cpeValue(int index, const QString &path) const
     return {};
 }
 
-void Fleet::runSession(SimulatedCpe &cpe, quint16 events)
+void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool registration)
 {
     const VendorProfile &v = m_profile.vendors.at(cpe.vendor);
+    const QString id = deviceId(int(cpe.index));
+    if (cpe.flags & SimulatedCpe::InSession) {
+        // One session at a time: a connection request during a session opens another one after.
+        cpe.pendingEvents |= events;
+        return;
+    }
+    if (!registration) {
+        finishSessions(nominalMs);
+        // lib/cwmp.ts: more than MAX_CONCURRENT_REQUESTS requests in progress -> 503
+        // Retry-after: 60, Connection: close; the router keeps its events and comes back.
+        if (m_profile.maxConcurrentRequests > 0 &&
+            m_activeSessions >= m_profile.maxConcurrentRequests) {
+            ++m_turnedAway;
+            cpe.pendingEvents |= events;
+            if (cpe.state == SimulatedCpe::State::Idle) {
+                cpe.flags |= SimulatedCpe::Retry;
+                schedule(cpe, nominalMs + 60 * 1000);
+            }
+            return;
+        }
+        if (m_store.isInSession(id)) {
+            // The lock of an earlier session is still taken: 400 "CPE already in session".
+            ++m_refusedInSession;
+            retrySession(cpe, events, nominalMs);
+            return;
+        }
+        if ((cpe.flags & SimulatedCpe::CrashSessions) ||
+            (m_profile.failures.sessionCrash > 0 &&
+             random(cpe.index, 5000 + quint64(m_sessions) * 7919) <
+                 m_profile.failures.sessionCrash)) {
+            // GenieACS's worker dies after taking the lock: nothing of the session is saved,
+            // the lock stays for its TTL (30 + 10 + 10 s, plus 30 s clock-skew tolerance), and
+            // the router's connection drops (it retries as TR-069 says).
+            ++m_crashed;
+            const qint64 now = m_clock.nowMs();
+            m_store.setInSession(id, true);
+            m_store.holdLockUntil(id, now + 80 * 1000);
+            qCInfo(lcLabCpe) << id << "session crashed GenieACS's CWMP worker";
+            retrySession(cpe, events, nominalMs);
+            return;
+        }
+    }
+    cpe.flags &= ~SimulatedCpe::Retry;
     events |= cpe.pendingEvents;
     Inform inform;
     inform.manufacturer = v.manufacturer;
@@ -349,10 +408,84 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events)
     }
     cpe.pendingEvents = 0;
     ++m_sessions;
-    const QString id = m_engine->runSession(inform);
-    if (cpe.state == SimulatedCpe::State::Idle)
-        scheduleNextInform(cpe);
-    Q_EMIT sessionFinished(id);
+    const QString sessionId = m_engine->runSession(inform);
+    const CwmpEngine::SessionReport &report = m_engine->lastSession();
+    const qint64 now = m_clock.nowMs();
+    if (sessionId.isEmpty() || registration || nominalMs + report.lockMs <= now) {
+        // Over already (no time model, the lab's initial registration, or a late scheduler).
+        if (!sessionId.isEmpty())
+            m_store.setInSession(sessionId, false);
+        Q_EMIT sessionFinished(sessionId);
+        if (report.terminated) {
+            ++m_terminated;
+            retrySession(cpe, 0, nominalMs + report.durationMs);
+            return;
+        }
+        cpe.sessionRetries = 0;
+        if (cpe.state == SimulatedCpe::State::Idle)
+            scheduleNextInform(cpe);
+        return;
+    }
+    // The session takes time: it holds a request slot until the router is done and the lock
+    // until GenieACS ends it.
+    cpe.flags |= SimulatedCpe::InSession;
+    ++m_activeSessions;
+    m_sessionEnds.push({nominalMs + report.durationMs, cpe.index, false});
+    if (report.lockMs != report.durationMs)
+        m_sessionEnds.push({nominalMs + report.lockMs, cpe.index, true});
+    if (report.terminated) {
+        ++m_terminated;
+        cpe.flags |= SimulatedCpe::Cut;
+    }
+}
+
+void Fleet::finishSessions(qint64 untilMs)
+{
+    const qint64 now = m_clock.nowMs();
+    while (!m_sessionEnds.empty() && m_sessionEnds.top().atMs <= std::min(untilMs, now)) {
+        const SessionEnd e = m_sessionEnds.top();
+        m_sessionEnds.pop();
+        SimulatedCpe &cpe = *m_cpes.at(e.index);
+        const QString id = deviceId(int(e.index));
+        if (e.lockOnly) {
+            m_store.setInSession(id, false); // endSession() of a cut-off session
+            Q_EMIT sessionFinished(id);
+            continue;
+        }
+        cpe.flags &= ~SimulatedCpe::InSession;
+        --m_activeSessions;
+        const bool cut = cpe.flags & SimulatedCpe::Cut;
+        cpe.flags &= ~SimulatedCpe::Cut;
+        if (cut) {
+            // Cut off at MAX_SESSION_DURATION: the router saw its connection drop.
+            retrySession(cpe, 0, e.atMs);
+            continue;
+        }
+        m_store.setInSession(id, false);
+        cpe.sessionRetries = 0;
+        Q_EMIT sessionFinished(id);
+        if (cpe.pendingEvents & SimulatedCpe::ConnectionRequest) {
+            runSession(cpe, 0, e.atMs); // a connection request came during the session
+        } else if (cpe.state == SimulatedCpe::State::Idle) {
+            scheduleNextInform(cpe);
+        }
+    }
+}
+
+void Fleet::retrySession(SimulatedCpe &cpe, quint16 events, qint64 fromMs)
+{
+    // TR-069 3.2.1.1 session retry policy: the n-th retry waits 5 s x 2^n to twice that,
+    // n capped at 9 (2560-5120 s).
+    cpe.pendingEvents |= events;
+    if (cpe.state != SimulatedCpe::State::Idle)
+        return; // its next wake (download, reboot) opens a session with these events
+    const int n = std::min<int>(cpe.sessionRetries, 9);
+    if (cpe.sessionRetries < 255)
+        ++cpe.sessionRetries;
+    const qint64 base = qint64(5000) << n;
+    cpe.flags |= SimulatedCpe::Retry;
+    schedule(cpe,
+             fromMs + base + qint64(random(cpe.index, 3000 + quint64(m_sessions)) * double(base)));
 }
 
 void Fleet::setConnectionRequestBehaviour(int index, ConnectionRequestBehaviour behaviour)
@@ -414,12 +547,13 @@ void Fleet::connectionRequest(const QString &deviceId, std::function<void(const 
         if (c.state == SimulatedCpe::State::Idle ||
             c.state == SimulatedCpe::State::DownloadPending ||
             c.state == SimulatedCpe::State::Downloading)
-            runSession(c, SimulatedCpe::ConnectionRequest);
+            runSession(c, SimulatedCpe::ConnectionRequest, m_clock.nowMs());
     });
 }
 
 RpcResponse Fleet::rpc(const QString &deviceId, const RpcRequest &request)
 {
+    ++m_rpcsAnswered;
     RpcResponse r;
     const int index = indexOf(deviceId);
     auto fault = [&](const char *code, const QString &text) {

@@ -56,7 +56,16 @@ enum class ConnectionRequestBehaviour : quint8 {
 // the profile and the seed, its data model from the vendor's templates.
 struct SimulatedCpe
 {
-    enum Flag : quint8 { Offline = 1, Corrupt = 4, NeverReturn = 8, SlowLink = 16 };
+    enum Flag : quint8 {
+        Offline = 1,
+        InSession = 2, // the router is in a CWMP session (it holds a request slot)
+        Corrupt = 4,
+        NeverReturn = 8,
+        SlowLink = 16,
+        CrashSessions = 32, // every session of this router crashes GenieACS's worker (test hook)
+        Retry = 64,         // its next wake retries a session that did not happen
+        Cut = 128           // its session in progress was cut off at MAX_SESSION_DURATION
+    };
     enum class State : quint8 { Idle, DownloadPending, Downloading, Rebooting, Dead };
     enum Event : quint16 {
         Bootstrap = 1,
@@ -75,6 +84,7 @@ struct SimulatedCpe
     State state = State::Idle;
     quint16 pendingEvents = 0;
     quint16 downloadAttempts = 0;
+    quint8 sessionRetries = 0; // failed session attempts in a row (TR-069 session retry policy)
     QString serial;
     QString version; // shared with the profile's string until an upgrade
     qint64 wakeMs = 0;
@@ -126,11 +136,26 @@ public:
     void setFsUrlPrefix(const QString &prefix);
     // Makes one router's connection-request endpoint misbehave (or behave again).
     void setConnectionRequestBehaviour(int index, ConnectionRequestBehaviour behaviour);
+    // Makes every session of one router crash GenieACS's CWMP worker (or not any more): the
+    // session's lock stays until it expires, ~80 s after the Inform (GENIEACS.md N11).
+    void setSessionCrash(int index, bool crash);
     // A router opens a session now (tests and the CLI).
     void informNow(int index, quint16 events);
     // The value the router itself holds for a parameter (invalid when it has none).
     QVariant cpeValue(int index, const QString &path) const;
     int sessionsRun() const { return m_sessions; }
+    // Informs answered 503 Retry-after: 60 because MAX_CONCURRENT_REQUESTS sessions were in
+    // progress (the router tries again 60 s later).
+    int sessionsTurnedAway() const { return m_turnedAway; }
+    // Sessions that crashed (failure injection), and Informs refused with "CPE already in
+    // session" (400) because the device's lock was still taken.
+    int sessionsCrashed() const { return m_crashed; }
+    int sessionsRefusedInSession() const { return m_refusedInSession; }
+    // Sessions cut off at MAX_SESSION_DURATION.
+    int sessionsTerminated() const { return m_terminated; }
+    // Sessions in progress (each holds a CWMP request slot), and RPCs the routers answered.
+    int sessionsInProgress() const { return m_activeSessions; }
+    qint64 rpcsAnswered() const { return m_rpcsAnswered; }
 
     void connectionRequest(const QString &deviceId,
                            std::function<void(const QString &)> done) override;
@@ -141,7 +166,11 @@ Q_SIGNALS:
     void transferFinished(const QString &deviceId, int faultCode, const QString &faultString);
 
 private:
-    void runSession(SimulatedCpe &cpe, quint16 events);
+    // A router starts a session at nominalMs (the time it was due): turned away when the limit
+    // of sessions in progress is reached, refused while its device is locked, or run.
+    void runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool registration = false);
+    void finishSessions(qint64 untilMs);
+    void retrySession(SimulatedCpe &cpe, quint16 events, qint64 fromMs);
     void schedule(SimulatedCpe &cpe, qint64 wakeMs);
     void scheduleNextInform(SimulatedCpe &cpe);
     void startDownload(SimulatedCpe &cpe);
@@ -164,6 +193,21 @@ private:
     QHash<int, ConnectionRequestBehaviour> m_crBehaviour;
     using WakeEntry = std::pair<qint64, quint32>;
     std::priority_queue<WakeEntry, std::vector<WakeEntry>, std::greater<>> m_wake;
+    // Ends of sessions in progress: (time, index, lock end only).
+    struct SessionEnd
+    {
+        qint64 atMs;
+        quint32 index;
+        bool lockOnly;
+        bool operator>(const SessionEnd &o) const { return atMs > o.atMs; }
+    };
+    std::priority_queue<SessionEnd, std::vector<SessionEnd>, std::greater<>> m_sessionEnds;
+    int m_activeSessions = 0;
+    int m_turnedAway = 0;
+    int m_crashed = 0;
+    int m_refusedInSession = 0;
+    int m_terminated = 0;
+    qint64 m_rpcsAnswered = 0;
     QTimer *m_timer = nullptr;
     QNetworkAccessManager *m_nam = nullptr;
     QList<QSslCertificate> m_trusted;

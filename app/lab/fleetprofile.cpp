@@ -140,6 +140,12 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     f.informJitter = number(root, "informJitter", 0.1);
     f.rebootSeconds = int(number(root, "rebootSeconds", 60));
     f.downloadDelaySeconds = int(number(root, "downloadDelaySeconds", 5));
+    f.cwmpRoundTripMs = int(number(root, "cwmpRoundTripMs", f.cwmpRoundTripMs));
+    f.maxConcurrentRequests = int(number(root, "maxConcurrentRequests", f.maxConcurrentRequests));
+    if (f.cwmpRoundTripMs < 0 || f.maxConcurrentRequests < 0) {
+        *error = QStringLiteral("profile: cwmpRoundTripMs and maxConcurrentRequests must be >= 0");
+        return std::nullopt;
+    }
     if (root.contains(QStringLiteral("registrationEvents"))) {
         f.registrationEvents.clear();
         for (const QJsonValue &v : root.value(QStringLiteral("registrationEvents")).toArray())
@@ -154,6 +160,7 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     f.failures.neverReturn = number(fail, "neverReturn", 0);
     f.failures.slowLink = number(fail, "slowLink", 0);
     f.failures.slowLinkBytesPerSecond = qint64(number(fail, "slowLinkBytesPerSecond", 16 * 1024));
+    f.failures.sessionCrash = number(fail, "sessionCrash", 0);
     static const QStringList crNames = {
         QStringLiteral("refuse"),   QStringLiteral("timeout"),   QStringLiteral("busy"),
         QStringLiteral("notFound"), QStringLiteral("basicAuth"), QStringLiteral("badCredentials"),

@@ -63,6 +63,9 @@ struct FailureProfile
     double neverReturn = 0;     // reboots after an upgrade and never comes back
     double slowLink = 0;        // downloads at slowLinkBytesPerSecond
     qint64 slowLinkBytesPerSecond = 16 * 1024;
+    // Probability that a session crashes GenieACS's CWMP worker after the Inform: nothing of it
+    // is saved and the device's lock stays until it expires (GENIEACS.md N11).
+    double sessionCrash = 0;
     // Misbehaving connection-request endpoints by name (refuse, timeout, busy, notFound,
     // basicAuth, badCredentials, httpsUrl, badUrl, noSession) and share of the fleet.
     QList<QPair<QString, double>> connectionRequest;
@@ -77,6 +80,13 @@ struct FleetProfile
     double informJitter = 0.1;    // +- share of the interval
     int rebootSeconds = 60;       // simulated time a reboot takes
     int downloadDelaySeconds = 5; // simulated time between DownloadResponse and the fetch
+    // Simulated time of one HTTP exchange of a CWMP session (the Inform, each RPC, the closing
+    // empty POST): a session with n RPCs takes (n + 2) x this and holds a CWMP request slot and
+    // the device's lock meanwhile. 0: sessions take no time (tests on a ManualClock).
+    int cwmpRoundTripMs = 100;
+    // MAX_CONCURRENT_REQUESTS: an Inform beyond this many sessions in progress is answered 503
+    // Retry-after: 60 and the router tries again 60 s later (GENIEACS.md §9, N10). 0: no limit.
+    int maxConcurrentRequests = 20;
     // Events of the first Inform (real routers: 0 BOOTSTRAP + 1 BOOT; genieacs-sim: 2 PERIODIC).
     QStringList registrationEvents = {QStringLiteral("0 BOOTSTRAP"), QStringLiteral("1 BOOT")};
     // PEM files of the CAs the routers trust for HTTPS downloads; empty = none (a router then

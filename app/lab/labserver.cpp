@@ -75,6 +75,8 @@ bool LabServer::start()
             QStringLiteral("cannot listen on 127.0.0.1:%1 (file server)").arg(m_options.fsPort);
         return false;
     }
+    if (m_options.maxConcurrentRequests >= 0)
+        profile.maxConcurrentRequests = m_options.maxConcurrentRequests;
     Fleet::Options fo;
     fo.devices = m_options.devices;
     fo.seed = m_options.seed;
@@ -103,13 +105,19 @@ bool LabServer::start()
 QString LabServer::statsLine() const
 {
     return QStringLiteral(
-               "stats lab-time=%1 sessions=%2 devices=%3 tasks=%4 faults=%5 operations=%6")
+               "stats lab-time=%1 sessions=%2 devices=%3 tasks=%4 faults=%5 operations=%6 "
+               "in-progress=%7 turned-away=%8 crashed=%9 refused-in-session=%10 terminated=%11")
         .arg(m_clock->now().toUTC().toString(Qt::ISODate))
         .arg(m_fleet ? m_fleet->sessionsRun() : 0)
         .arg(m_store->devices().size())
         .arg(m_store->tasks().size())
         .arg(m_store->faults().size())
-        .arg(m_store->operations().size());
+        .arg(m_store->operations().size())
+        .arg(m_fleet ? m_fleet->sessionsInProgress() : 0)
+        .arg(m_fleet ? m_fleet->sessionsTurnedAway() : 0)
+        .arg(m_fleet ? m_fleet->sessionsCrashed() : 0)
+        .arg(m_fleet ? m_fleet->sessionsRefusedInSession() : 0)
+        .arg(m_fleet ? m_fleet->sessionsTerminated() : 0);
 }
 
 quint16 LabServer::nbiPort() const

@@ -48,6 +48,8 @@ public:
         bool staleFileCache = true;
         QString extDir;          // EXT_DIR of provisions' ext() (empty: no extensions)
         int extTimeoutMs = 3000; // EXT_TIMEOUT
+        // MAX_CONCURRENT_REQUESTS; -1: the profile's (default 20), 0: no limit
+        int maxConcurrentRequests = -1;
         int tickMs = 50;
         int statsIntervalMs = 0; // > 0: print a "stats ..." line on stdout this often (real ms)
     };
@@ -68,7 +70,8 @@ public:
     NbiServer &nbi() { return *m_nbi; }
     LabFileServer &fileServer() { return *m_fs; }
     Fleet &fleet() { return *m_fleet; }
-    // "stats lab-time=... sessions=... devices=... tasks=... faults=... operations=..."
+    // "stats lab-time=... sessions=... devices=... tasks=... faults=... operations=...
+    // in-progress=... turned-away=... crashed=... refused-in-session=... terminated=..."
     QString statsLine() const;
 
 private:

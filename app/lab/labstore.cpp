@@ -148,17 +148,70 @@ void LabStore::notifyConfigChanged()
     Q_EMIT configChanged();
 }
 
+bool LabStore::isInSession(const QString &deviceId) const
+{
+    if (!m_inSession.contains(deviceId))
+        return false;
+    const auto it = m_lockExpiry.constFind(deviceId);
+    return it == m_lockExpiry.cend() || it.value() > nowMs();
+}
+
 void LabStore::setInSession(const QString &deviceId, bool inSession)
 {
+    const QString lockId = QStringLiteral("cwmp_session_") + deviceId;
+    if (m_lockExpiry.contains(deviceId) && !isInSession(deviceId)) {
+        // An expired lock of a crashed session: gone now.
+        m_lockExpiry.remove(deviceId);
+        m_inSession.remove(deviceId);
+        m_collections[QStringLiteral("locks")].remove(lockId);
+    }
     const bool was = m_inSession.contains(deviceId);
     if (was == inSession)
         return;
+    Collection &locks = m_collections[QStringLiteral("locks")];
     if (inSession) {
         m_inSession.insert(deviceId);
         ++m_sessionsStarted[deviceId];
-    } else
+        // lib/cwmp.ts: TTL sessionTimeout (30 s) + LOCK_REFRESH_INTERVAL (10 s) +
+        // REQUEST_TIMEOUT (10 s), plus lib/lock.ts's 30 s clock-skew tolerance.
+        const qint64 now = nowMs();
+        locks.upsert({{QStringLiteral("_id"), lockId},
+                      {QStringLiteral("value"), QString(QStringLiteral("cwmp_session_") +
+                                                        QString::number(++m_lockCounter, 36))},
+                      {QStringLiteral("expire"), docvalue::fromMs(now + 80 * 1000)},
+                      {QStringLiteral("timestamp"), docvalue::fromMs(now)}});
+    } else {
         m_inSession.remove(deviceId);
+        m_lockExpiry.remove(deviceId);
+        locks.remove(lockId);
+    }
     Q_EMIT sessionStateChanged(deviceId, inSession);
+}
+
+void LabStore::holdLockUntil(const QString &deviceId, qint64 expireMs)
+{
+    if (!m_inSession.contains(deviceId))
+        setInSession(deviceId, true);
+    m_lockExpiry.insert(deviceId, expireMs);
+    if (QVariantMap *lock = m_collections[QStringLiteral("locks")].findMutable(
+            QStringLiteral("cwmp_session_") + deviceId))
+        lock->insert(QStringLiteral("expire"), docvalue::fromMs(expireMs));
+}
+
+void LabStore::expireLocks()
+{
+    if (m_lockExpiry.isEmpty())
+        return;
+    const qint64 now = nowMs();
+    QStringList expired;
+    for (auto it = m_lockExpiry.cbegin(); it != m_lockExpiry.cend(); ++it) {
+        if (it.value() <= now)
+            expired.append(it.key());
+    }
+    for (const QString &id : std::as_const(expired)) {
+        m_lockExpiry.remove(id);
+        setInSession(id, false);
+    }
 }
 
 namespace {

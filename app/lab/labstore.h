@@ -66,9 +66,16 @@ public:
     bool deleteFile(const QString &name);
     const QByteArray *fileContent(const QString &name) const;
 
-    // cwmp_session_<id> locks.
-    bool isInSession(const QString &deviceId) const { return m_inSession.contains(deviceId); }
+    // cwmp_session_<id> locks, also documents of the locks collection (GET /locks/):
+    // {_id: "cwmp_session_<device id>", value: <token>, expire, timestamp}. A lock taken by
+    // setInSession(true) lasts until setInSession(false); one left by a crashed session until its
+    // expire (holdLockUntil). isInSession() is what the NBI's acquireLock() sees.
+    bool isInSession(const QString &deviceId) const;
     void setInSession(const QString &deviceId, bool inSession);
+    // A session that crashed keeps its lock until expireMs (GENIEACS.md N11).
+    void holdLockUntil(const QString &deviceId, qint64 expireMs);
+    // Drops expired locks (MongoDB's TTL index); the lab calls it as time passes.
+    void expireLocks();
     // How many sessions the device has started: the NBI's "has a session started since the
     // connection request" check (GenieACS compares _lastInform, which an accelerated or manual
     // clock cannot be trusted to move).
@@ -115,6 +122,8 @@ private:
     QHash<QString, Collection> m_collections;
     QHash<QString, QByteArray> m_fileContent;
     QSet<QString> m_inSession;
+    quint64 m_lockCounter = 0;
+    QHash<QString, qint64> m_lockExpiry; // locks that only their expiry ends (crashed sessions)
     QHash<QString, quint32> m_sessionsStarted;
     quint32 m_objectIdCounter = 0;
     QByteArray m_objectIdRandom;

@@ -74,8 +74,13 @@ int main(int argc, char *argv[])
         QStringLiteral("ext-timeout-ms"),
         QStringLiteral("EXT_TIMEOUT: an extension running longer faults (default 3000)."),
         QStringLiteral("ms"), QStringLiteral("3000"));
+    const QCommandLineOption maxConcurrent(
+        QStringLiteral("max-concurrent-requests"),
+        QStringLiteral("MAX_CONCURRENT_REQUESTS: an Inform beyond this many sessions in progress "
+                       "gets 503 Retry-after: 60 (default: the profile's, 20; 0 = no limit)."),
+        QStringLiteral("n"));
     parser.addOptions({devices, port, fsPort, factor, profile, seed, prefix, cert, key, crashDelay,
-                       crashOutage, stats, exactFileSize, extDir, extTimeout});
+                       crashOutage, stats, exactFileSize, extDir, extTimeout, maxConcurrent});
     parser.process(app);
 
     auto number = [&](const QCommandLineOption &o, double min, double max, double *out) {
@@ -87,12 +92,13 @@ int main(int argc, char *argv[])
         }
         return true;
     };
-    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0, st = 0, et = 0;
+    double n = 0, p = 0, f = 0, fp = 0, s = 0, cd = 0, co = 0, st = 0, et = 0, mc = -1;
     if (!number(devices, 0, 10000000, &n) || !number(port, 0, 65535, &p) ||
         !number(fsPort, 0, 65535, &fp) || !number(factor, 0.001, 1e6, &f) ||
         !number(seed, 0, 1e15, &s) || !number(crashDelay, 0, 3600000, &cd) ||
         !number(crashOutage, 0, 3600000, &co) || !number(stats, 0, 86400, &st) ||
-        !number(extTimeout, 1, 3600000, &et))
+        !number(extTimeout, 1, 3600000, &et) ||
+        (parser.isSet(maxConcurrent) && !number(maxConcurrent, 0, 1000000, &mc)))
         return 2;
     fwd::lab::LabServer::Options o;
     o.devices = int(n);
@@ -110,6 +116,7 @@ int main(int argc, char *argv[])
     o.staleFileCache = !parser.isSet(exactFileSize);
     o.extDir = parser.value(extDir);
     o.extTimeoutMs = int(et);
+    o.maxConcurrentRequests = int(mc);
     if (!o.extDir.isEmpty() && !QFileInfo(o.extDir).isDir()) {
         std::fprintf(stderr, "firmwaredesk-lab: --ext-dir %s is not a directory\n",
                      qPrintable(o.extDir));

@@ -41,6 +41,60 @@ QByteArray path(const QString &s)
 
 } // namespace
 
+namespace {
+
+// Many NBI requests in flight at once: each on its own connection, answered in any order.
+class ParallelRequests
+{
+public:
+    ParallelRequests(quint16 port, const QList<QByteArray> &targets, const QByteArray &body)
+    {
+        for (const QByteArray &t : targets) {
+            auto c = std::make_unique<Call>();
+            c->socket.connectToHost(QStringLiteral("127.0.0.1"), port);
+            c->socket.write("POST " + t + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                            QByteArray::number(body.size()) + "\r\n\r\n" + body);
+            m_calls.push_back(std::move(c));
+        }
+    }
+    // How many answers have arrived; status and reason phrase of each (0 while waiting).
+    int answered()
+    {
+        int n = 0;
+        for (auto &c : m_calls) {
+            c->buffer += c->socket.readAll();
+            const qsizetype end = c->buffer.indexOf("\r\n");
+            if (!c->status && end > 0) {
+                const QByteArray line = c->buffer.left(end);
+                const QList<QByteArray> parts = line.split(' ');
+                c->status = parts.value(1).toInt();
+                c->reason = line.mid(parts.value(0).size() + parts.value(1).size() + 2);
+            }
+            n += c->status != 0;
+        }
+        return n;
+    }
+    int count(int status, const QByteArray &reason) const
+    {
+        return int(std::count_if(m_calls.cbegin(), m_calls.cend(), [&](const auto &c) {
+            return c->status == status && c->reason == reason;
+        }));
+    }
+    int status(int i) const { return m_calls.at(size_t(i))->status; }
+
+private:
+    struct Call
+    {
+        QTcpSocket socket;
+        QByteArray buffer;
+        int status = 0;
+        QByteArray reason;
+    };
+    std::vector<std::unique_ptr<Call>> m_calls;
+};
+
+} // namespace
+
 // The simulated fleet and GenieACS's sessions (GENIEACS.md §2-§4, §6 Downloads, §8): real
 // downloads from the lab's file server (HTTP and HTTPS), MikroTik descriptors and NPK checks,
 // TransferComplete faults and their retries, all read back through the NBI.
@@ -69,6 +123,9 @@ private Q_SLOTS:
     void connectionRequestEndpoints_data();
     void connectionRequestEndpoints();
     void fileSizeZeroUntilTheCwmpCacheRefreshes();
+    void concurrencyLimitTurnsRoutersAway();
+    void sessionRpcAndDurationLimits();
+    void crashedSessionKeepsTheLock();
 
 private:
     void makeLab(FleetProfile profile, int devices, bool https = false);
@@ -558,6 +615,7 @@ void TestFleet::rpcTasksAndFaults()
 void TestFleet::offlineRoutersAndNeverReturning()
 {
     FleetProfile profile = FleetProfile::defaultProfile();
+    profile.cwmpRoundTripMs = 0; // sessions take no time: the test moves the clock itself
     profile.failures.offline = 0.5;
     profile.failures.neverReturn = 1.0;
     m_store = std::make_unique<LabStore>(*m_clock);
@@ -814,7 +872,9 @@ void TestFleet::connectionRequestEndpoints()
     no.deviceOnlineThresholdMs = 300;
     m_nbi = std::make_unique<NbiServer>(*m_store, no);
     QVERIFY(m_nbi->listen());
-    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, FleetProfile::defaultProfile(), o);
+    FleetProfile profile = FleetProfile::defaultProfile();
+    profile.cwmpRoundTripMs = 0; // sessions take no time: the test moves the clock itself
+    m_fleet = std::make_unique<Fleet>(*m_store, *m_clock, profile, o);
     m_nbi->setConnectionRequester(m_fleet.get());
     m_fleet->start();
     m_fleet->setConnectionRequestBehaviour(0, ConnectionRequestBehaviour(behaviour));
@@ -915,6 +975,224 @@ void TestFleet::fileSizeZeroUntilTheCwmpCacheRefreshes()
     m_fleet->engine().setConfig(config);
     QCOMPARE(c.request("PUT", "/files/fw3.bin", image + "#33\n").status, 201);
     QCOMPARE(download(others.at(5), "fw3.bin"), qint64(image.size() + 4));
+}
+
+void TestFleet::concurrencyLimitTurnsRoutersAway()
+{
+    // GENIEACS.md §9 + N10: more than MAX_CONCURRENT_REQUESTS in progress -> 503 Retry-after: 60
+    // to the Inform; the router comes back 60 s later. Seen through the NBI: a burst of tasks with
+    // connection requests gets "Task queued but not processed" for the routers turned away, and
+    // their tasks run when they come back.
+    QString error;
+    QFile f(dataPath("profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    FleetProfile profile = *FleetProfile::fromJson(f.readAll(), &error);
+    profile.cwmpRoundTripMs = 100; // a session with one RPC: 3 exchanges, 300 ms
+    profile.maxConcurrentRequests = 20;
+    makeLab(profile, 30);
+    QList<QByteArray> targets;
+    for (int i = 0; i < 30; ++i)
+        targets.append("/devices/" + path(m_fleet->deviceId(i)) +
+                       "/tasks?connection_request&timeout=600");
+    const qint64 t0 = m_clock->nowMs();
+    ParallelRequests burst(m_nbi->port(), targets, R"({"name":"refreshObject","objectName":""})");
+    // The ten turned away never start a session within the NBI's wait.
+    QTRY_COMPARE_WITH_TIMEOUT(burst.answered(), 10, 10000);
+    QCOMPARE(burst.count(202, "Task queued but not processed"), 10);
+    QCOMPARE(m_fleet->sessionsTurnedAway(), 10);
+    QCOMPARE(m_fleet->sessionsInProgress(), 20);
+    int inSession = -1;
+    for (int i = 0; i < 30 && inSession < 0; ++i) {
+        if (m_fleet->cpe(i).flags & SimulatedCpe::InSession)
+            inSession = i;
+    }
+    QVERIFY(inSession >= 0);
+    RawHttpClient c(m_nbi->port());
+    const RawResponse busy = c.request("DELETE", "/devices/" + path(m_fleet->deviceId(inSession)));
+    QCOMPARE(busy.status, 503);
+    QCOMPARE(busy.body, QByteArray("Device is in session")); // T014
+    // The twenty sessions end after 300 ms of lab time; their tasks ran.
+    advanceAndProcess(300);
+    QTRY_COMPARE_WITH_TIMEOUT(burst.answered(), 30, 10000);
+    QCOMPARE(burst.count(200, "OK"), 20);
+    QCOMPARE(m_fleet->sessionsInProgress(), 0);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("10"));
+    // Retry-after: 60 -- not before.
+    m_clock->set(QDateTime::fromMSecsSinceEpoch(t0 + 59999, Qt::UTC));
+    m_fleet->processDue();
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("10"));
+    const int sessions = m_fleet->sessionsRun();
+    m_clock->set(QDateTime::fromMSecsSinceEpoch(t0 + 60000, Qt::UTC));
+    m_fleet->processDue();
+    QCOMPARE(m_fleet->sessionsRun(), sessions + 10);
+    QCOMPARE(m_fleet->sessionsTurnedAway(), 10);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QVERIFY(faults(m_fleet->deviceId(0)).isEmpty());
+    advanceAndProcess(300);
+    QCOMPARE(m_fleet->sessionsInProgress(), 0);
+}
+
+void TestFleet::sessionRpcAndDurationLimits()
+{
+    // lib/session.ts: no RPC after the 255th (too_many_rpcs, the session itself ends normally).
+    // lib/cwmp.ts: the connection is destroyed 300 s after it opened; endSession() records
+    // session_terminated on the channel still running and releases the lock when the 30 s session
+    // timeout since the last activity has passed (+1 s).
+    QString error;
+    QFile f(dataPath("profile-small.json"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    FleetProfile profile = *FleetProfile::fromJson(f.readAll(), &error);
+    profile.cwmpRoundTripMs = 100;
+    makeLab(profile, 4);
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/greedy",
+                       "for (let i = 0; i < args[0]; ++i) {\n"
+                       "  clear(\"Device.DeviceInfo.UpTime\");\n"
+                       "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
+                       "}\n")
+                 .status,
+             200);
+    // Only this router (the others inform periodically meanwhile).
+    const QByteArray only = "\"precondition\":\"DeviceID.ID = \\\"" + id.toUtf8() + "\\\"\",";
+    QCOMPARE(
+        c.request("PUT", "/presets/greedy",
+                  R"({"channel":"greedy","events":{"2 PERIODIC":true},)" + only +
+                      R"("configurations":[{"type":"provision","name":"greedy","args":[300]}]})")
+            .status,
+        200);
+    qint64 rpcs = m_fleet->rpcsAnswered();
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - rpcs, 255);
+    const QVariantMap *fault = m_store->faults().find(id + QStringLiteral(":greedy"));
+    QVERIFY(fault);
+    QCOMPARE(fault->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
+    QCOMPARE(fault->value(QStringLiteral("message")).toString(),
+             QStringLiteral("Too many RPC requests"));
+    QCOMPARE(m_fleet->sessionsTerminated(), 0);
+    // 257 exchanges of 100 ms: the device is in session for 25.7 s, then the session ends.
+    advanceAndProcess(25699);
+    QVERIFY(m_store->isInSession(id));
+    advanceAndProcess(1);
+    QVERIFY(!m_store->isInSession(id));
+    QCOMPARE(m_fleet->cpe(mt).sessionRetries, 0);
+
+    // 300 s: with 2 s per exchange, 149 RPCs fit (the 150th would end after 300 s).
+    QCOMPARE(c.request("DELETE", "/presets/greedy").status, 200);
+    QCOMPARE(c.request("DELETE", "/faults/" + path(id) + ":greedy").status, 200);
+    QCOMPARE(
+        c.request("PUT", "/presets/slow",
+                  R"({"channel":"slow","events":{"2 PERIODIC":true},)" + only +
+                      R"("configurations":[{"type":"provision","name":"greedy","args":[200]}]})")
+            .status,
+        200);
+    CwmpEngine::Config config = m_fleet->engine().config();
+    config.roundTripMs = 2000;
+    m_fleet->engine().setConfig(config);
+    m_clock->advance(1000);
+    const qint64 start = m_clock->nowMs();
+    rpcs = m_fleet->rpcsAnswered();
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - rpcs, 149);
+    fault = m_store->faults().find(id + QStringLiteral(":slow"));
+    QVERIFY(fault);
+    QCOMPARE(fault->value(QStringLiteral("code")).toString(), QStringLiteral("session_terminated"));
+    QCOMPARE(fault->value(QStringLiteral("message")).toString(),
+             QStringLiteral("The TR-069 session was unsuccessfully terminated"));
+    QCOMPARE(m_fleet->sessionsTerminated(), 1);
+    // The router's connection goes at 300 s; the lock at 300 + 31 s (its last activity was at
+    // 300 s, within the 30 s session timeout). Meanwhile the router's retry is refused.
+    const int refused = m_fleet->sessionsRefusedInSession();
+    for (qint64 t = 1000; t <= 330000; t += 1000) {
+        m_clock->set(QDateTime::fromMSecsSinceEpoch(start + t, Qt::UTC));
+        m_fleet->processDue();
+        if (t == 299000)
+            QVERIFY(m_fleet->cpe(mt).flags & SimulatedCpe::InSession);
+        if (t == 300000)
+            QVERIFY(!(m_fleet->cpe(mt).flags & SimulatedCpe::InSession));
+    }
+    QVERIFY(m_store->isInSession(id));
+    QCOMPARE(c.request("DELETE", "/devices/" + path(id)).status, 503);
+    QVERIFY(m_fleet->sessionsRefusedInSession() > refused);
+    m_clock->set(QDateTime::fromMSecsSinceEpoch(start + 331000, Qt::UTC));
+    m_fleet->processDue();
+    QVERIFY(!m_store->isInSession(id));
+}
+
+void TestFleet::crashedSessionKeepsTheLock()
+{
+    // N11: a crashed CWMP session keeps the device's lock until its TTL, about session start +
+    // 80 s; meanwhile the NBI answers as for a device in session, GET /locks/ shows the lock, and
+    // the router's own retries are refused ("CPE already in session").
+    NbiServer::Options no;
+    no.sessionPollMs = 20;
+    no.lockWaitMs = 300; // GenieACS: 30 s
+    no.deviceOnlineThresholdMs = 300;
+    m_nbi = std::make_unique<NbiServer>(*m_store, no);
+    QVERIFY(m_nbi->listen());
+    m_nbi->setConnectionRequester(m_fleet.get());
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString id = m_fleet->deviceId(mt);
+    const QString registered = deviceDoc(id, QStringLiteral("_lastInform"))
+                                   .value(QStringLiteral("_lastInform"))
+                                   .toString();
+    m_clock->advance(1000);
+    const QDateTime crashAt = m_clock->now();
+    m_fleet->setSessionCrash(mt, true);
+    m_fleet->informNow(mt, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->sessionsCrashed(), 1);
+    RawHttpClient c(m_nbi->port());
+    RawResponse r = c.request("GET", "/locks/");
+    QString e;
+    const QVariantList locks = docvalue::parseJson(r.body, &e).toList();
+    QCOMPARE(locks.size(), 1);
+    QCOMPARE(locks.first().toMap().value(QStringLiteral("_id")).toString(),
+             QStringLiteral("cwmp_session_") + id);
+    QCOMPARE(locks.first().toMap().value(QStringLiteral("expire")).toString(),
+             docvalue::isoString(crashAt.addSecs(80)));
+    // Nothing of the crashed session was saved.
+    QCOMPARE(deviceDoc(id, QStringLiteral("_lastInform")).value(QStringLiteral("_lastInform")),
+             QVariant(registered));
+    r = c.request("DELETE", "/devices/" + path(id));
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.body, QByteArray("Device is in session"));
+    r = post(id, "?connection_request",
+             R"({"name":"refreshObject","objectName":"Device.DeviceInfo"})");
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task queued but not processed"));
+    // The router retries (5-10 s, 10-20 s, ...) and is refused while the lock lasts.
+    m_fleet->setSessionCrash(mt, false);
+    for (int s = 1; s < 80; ++s) {
+        m_clock->set(crashAt.addSecs(s));
+        m_fleet->processDue();
+    }
+    m_clock->set(crashAt.addMSecs(79999));
+    QVERIFY(m_store->isInSession(id));
+    QVERIFY(m_fleet->sessionsRefusedInSession() >= 2);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("1"));
+    m_clock->set(crashAt.addSecs(80));
+    m_fleet->processDue();
+    QVERIFY(!m_store->isInSession(id));
+    QCOMPARE(c.request("HEAD", "/locks/").header("total"), QByteArray("0"));
+    // Its next retry gets a session, which runs the queued task.
+    for (int s = 80; s <= 400 && c.request("HEAD", "/tasks/").header("total") != "0"; ++s) {
+        m_clock->set(crashAt.addSecs(s));
+        m_fleet->processDue();
+    }
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QCOMPARE(c.request("HEAD", "/locks/").header("total"), QByteArray("0"));
+    QCOMPARE(c.request("DELETE", "/devices/" + path(id)).status, 200);
+
+    // failures.sessionCrash: a share of sessions crash (not the lab's initial registration).
+    FleetProfile profile = m_fleet->profile();
+    profile.failures.sessionCrash = 1;
+    makeLab(profile, 4);
+    const int before = m_fleet->sessionsCrashed();
+    QCOMPARE(before, 0);
+    m_fleet->informNow(0, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->sessionsCrashed(), 1);
+    QVERIFY(m_store->isInSession(m_fleet->deviceId(0)));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)

@@ -32,6 +32,7 @@ void TestLabServer::embeddedWithInjectedClock()
     o.tickMs = 3600 * 1000;
     o.crashCloseDelayMs = 0;
     o.crashOutageMs = 300;
+    o.maxConcurrentRequests = 5; // overrides the profile's 20
     FleetProfile profile = FleetProfile::defaultProfile();
     profile.failures.offline = 1; // every router offline
     o.profile = profile;
@@ -40,6 +41,7 @@ void TestLabServer::embeddedWithInjectedClock()
     QVERIFY(lab.nbiPort() != 0 && lab.fsPort() != 0);
     QCOMPARE(lab.fsUrlPrefix(), QStringLiteral("http://127.0.0.1:%1/").arg(lab.fsPort()));
     QCOMPARE(&lab.clock(), static_cast<const fwd::Clock *>(&clock));
+    QCOMPARE(lab.fleet().profile().maxConcurrentRequests, 5);
     RawHttpClient c(lab.nbiPort());
     QCOMPARE(c.request("HEAD", "/devices/").header("total"), QByteArray("20"));
     const QByteArray id = lab.fleet().deviceId(0).toUtf8().toPercentEncoding();
