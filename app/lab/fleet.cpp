@@ -15,6 +15,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <array>
 
 namespace fwd::lab {
 
@@ -352,7 +353,7 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool
         // lib/cwmp.ts: more than MAX_CONCURRENT_REQUESTS requests in progress -> 503
         // Retry-after: 60, Connection: close; the router keeps its events and comes back.
         if (m_profile.maxConcurrentRequests > 0 &&
-            m_activeSessions >= m_profile.maxConcurrentRequests) {
+            m_requestsInProgress >= m_profile.maxConcurrentRequests) {
             ++m_turnedAway;
             cpe.pendingEvents |= events;
             if (cpe.state == SimulatedCpe::State::Idle) {
@@ -426,13 +427,32 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool
             scheduleNextInform(cpe);
         return;
     }
-    // The session takes time: it holds a request slot until the router is done and the lock
-    // until GenieACS ends it.
+    // The session takes time: GenieACS works on its requests (one request slot) for
+    // cwmpRequestMs each -- counted here from the session's start --, the router is busy until
+    // its last exchange, and the lock lasts until GenieACS ends the session.
+    const qint64 slotMs =
+        std::min(report.durationMs, qint64(report.rpcs + 2) * m_profile.cwmpRequestMs);
+    std::array<SessionEnd, 3> ends{};
+    size_t n = 0;
+    auto add = [&](qint64 at, quint8 what) {
+        for (size_t i = 0; i < n; ++i) {
+            if (ends[i].atMs == at) {
+                ends[i].what |= what;
+                return;
+            }
+        }
+        ends[n++] = {at, cpe.index, what};
+    };
+    if (slotMs > 0) {
+        ++m_requestsInProgress;
+        add(nominalMs + slotMs, SessionEnd::Slot);
+    }
     cpe.flags |= SimulatedCpe::InSession;
     ++m_activeSessions;
-    m_sessionEnds.push({nominalMs + report.durationMs, cpe.index, false});
-    if (report.lockMs != report.durationMs)
-        m_sessionEnds.push({nominalMs + report.lockMs, cpe.index, true});
+    add(nominalMs + report.durationMs, SessionEnd::Cpe);
+    add(nominalMs + report.lockMs, SessionEnd::Lock);
+    for (size_t i = 0; i < n; ++i)
+        m_sessionEnds.push(ends[i]);
     if (report.terminated) {
         ++m_terminated;
         cpe.flags |= SimulatedCpe::Cut;
@@ -447,9 +467,13 @@ void Fleet::finishSessions(qint64 untilMs)
         m_sessionEnds.pop();
         SimulatedCpe &cpe = *m_cpes.at(e.index);
         const QString id = deviceId(int(e.index));
-        if (e.lockOnly) {
-            m_store.setInSession(id, false); // endSession() of a cut-off session
-            Q_EMIT sessionFinished(id);
+        if (e.what & SessionEnd::Slot)
+            --m_requestsInProgress;
+        if (e.what & SessionEnd::Lock)
+            m_store.setInSession(id, false); // GenieACS's endSession()
+        if (!(e.what & SessionEnd::Cpe)) {
+            if (e.what & SessionEnd::Lock)
+                Q_EMIT sessionFinished(id);
             continue;
         }
         cpe.flags &= ~SimulatedCpe::InSession;
@@ -461,7 +485,6 @@ void Fleet::finishSessions(qint64 untilMs)
             retrySession(cpe, 0, e.atMs);
             continue;
         }
-        m_store.setInSession(id, false);
         cpe.sessionRetries = 0;
         Q_EMIT sessionFinished(id);
         if (cpe.pendingEvents & SimulatedCpe::ConnectionRequest) {

@@ -153,8 +153,10 @@ public:
     int sessionsRefusedInSession() const { return m_refusedInSession; }
     // Sessions cut off at MAX_SESSION_DURATION.
     int sessionsTerminated() const { return m_terminated; }
-    // Sessions in progress (each holds a CWMP request slot), and RPCs the routers answered.
+    // Sessions in progress, CWMP requests GenieACS is working on (what MAX_CONCURRENT_REQUESTS
+    // limits), and RPCs the routers answered.
     int sessionsInProgress() const { return m_activeSessions; }
+    int requestsInProgress() const { return m_requestsInProgress; }
     qint64 rpcsAnswered() const { return m_rpcsAnswered; }
 
     void connectionRequest(const QString &deviceId,
@@ -193,16 +195,19 @@ private:
     QHash<int, ConnectionRequestBehaviour> m_crBehaviour;
     using WakeEntry = std::pair<qint64, quint32>;
     std::priority_queue<WakeEntry, std::vector<WakeEntry>, std::greater<>> m_wake;
-    // Ends of sessions in progress: (time, index, lock end only).
+    // Ends in sessions in progress: GenieACS done with its requests (a request slot free), the
+    // router done (its session over), the lock released.
     struct SessionEnd
     {
+        enum : quint8 { Slot = 1, Cpe = 2, Lock = 4 };
         qint64 atMs;
         quint32 index;
-        bool lockOnly;
+        quint8 what;
         bool operator>(const SessionEnd &o) const { return atMs > o.atMs; }
     };
     std::priority_queue<SessionEnd, std::vector<SessionEnd>, std::greater<>> m_sessionEnds;
     int m_activeSessions = 0;
+    int m_requestsInProgress = 0;
     int m_turnedAway = 0;
     int m_crashed = 0;
     int m_refusedInSession = 0;

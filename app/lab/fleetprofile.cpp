@@ -141,9 +141,11 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     f.rebootSeconds = int(number(root, "rebootSeconds", 60));
     f.downloadDelaySeconds = int(number(root, "downloadDelaySeconds", 5));
     f.cwmpRoundTripMs = int(number(root, "cwmpRoundTripMs", f.cwmpRoundTripMs));
+    f.cwmpRequestMs = int(number(root, "cwmpRequestMs", f.cwmpRequestMs));
     f.maxConcurrentRequests = int(number(root, "maxConcurrentRequests", f.maxConcurrentRequests));
-    if (f.cwmpRoundTripMs < 0 || f.maxConcurrentRequests < 0) {
-        *error = QStringLiteral("profile: cwmpRoundTripMs and maxConcurrentRequests must be >= 0");
+    if (f.cwmpRoundTripMs < 0 || f.cwmpRequestMs < 0 || f.maxConcurrentRequests < 0) {
+        *error = QStringLiteral(
+            "profile: cwmpRoundTripMs, cwmpRequestMs and maxConcurrentRequests must be >= 0");
         return std::nullopt;
     }
     if (root.contains(QStringLiteral("registrationEvents"))) {

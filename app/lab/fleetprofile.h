@@ -81,10 +81,14 @@ struct FleetProfile
     int rebootSeconds = 60;       // simulated time a reboot takes
     int downloadDelaySeconds = 5; // simulated time between DownloadResponse and the fetch
     // Simulated time of one HTTP exchange of a CWMP session (the Inform, each RPC, the closing
-    // empty POST): a session with n RPCs takes (n + 2) x this and holds a CWMP request slot and
-    // the device's lock meanwhile. 0: sessions take no time (tests on a ManualClock).
+    // empty POST): a session with n RPCs takes (n + 2) x this and holds the device's lock
+    // meanwhile. 0: sessions take no time (tests on a ManualClock).
     int cwmpRoundTripMs = 100;
-    // MAX_CONCURRENT_REQUESTS: an Inform beyond this many sessions in progress is answered 503
+    // Of that, the time GenieACS works on one request of the session (reading it, the database,
+    // writing the answer): a session's requests hold a request slot for (n + 2) x this, counted
+    // from its start. At most cwmpRoundTripMs.
+    int cwmpRequestMs = 10;
+    // MAX_CONCURRENT_REQUESTS: an Inform beyond this many requests in progress is answered 503
     // Retry-after: 60 and the router tries again 60 s later (GENIEACS.md §9, N10). 0: no limit.
     int maxConcurrentRequests = 20;
     // Events of the first Inform (real routers: 0 BOOTSTRAP + 1 BOOT; genieacs-sim: 2 PERIODIC).
