@@ -28,6 +28,7 @@ class CountJob;
 class DeviceListJob;
 class ActionJob;
 class TaskJob;
+class FaultSweepJob;
 class DeviceFilter;
 struct QueryOptions;
 struct TaskSpec;
@@ -145,6 +146,10 @@ public:
     // Faults and pending downloads.
     QueryJob *listFaults(const QueryOptions &options);
     ActionJob *deleteFault(const QString &faultId);
+    // Deletes the faults of tasks sent with an expiry (at most `limit` per run), which GenieACS
+    // would otherwise re-send at every session until they expire (W5; FaultSweepJob). Run it at
+    // start and every minute or so.
+    FaultSweepJob *clearExpiringFaults(int limit = 500);
     QueryJob *listOperations(const QueryOptions &options);
 
     // Files. putFile streams the local file (progress through NbiJob::uploadProgress).

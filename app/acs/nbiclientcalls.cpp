@@ -2,6 +2,7 @@
 #include "acs/actionjob.h"
 #include "acs/devicelistjob.h"
 #include "acs/devicequery.h"
+#include "acs/faultsweepjob.h"
 #include "acs/nbiclient.h"
 #include "acs/nbipath.h"
 #include "acs/preset.h"
@@ -168,6 +169,11 @@ ActionJob *NbiClient::deleteFault(const QString &faultId)
     if (const QString e = checkFaultId(faultId); !e.isEmpty())
         return new ActionJob(*this, e);
     return new ActionJob(*this, action("DELETE", "/faults/" + encodePathSegment(faultId)));
+}
+
+FaultSweepJob *NbiClient::clearExpiringFaults(int limit)
+{
+    return new FaultSweepJob(*this, limit);
 }
 
 QueryJob *NbiClient::listOperations(const QueryOptions &options)

@@ -240,7 +240,11 @@ void NbiJob::onReadyRead()
     if (!m_reply || m_abort != Abort::None)
         return;
     const qint64 limit = m_client.options().maxBodyBytes;
-    m_body += m_reply->read(std::max<qint64>(0, limit - m_body.size()) + 1);
+    // Read what is there, at most one byte past the limit. QIODevice::read(n) allocates n bytes
+    // before reading, and a shrunk QByteArray keeps its capacity: asking for the limit itself
+    // would reserve 256 MiB per chunk and leave it attached to every body.
+    const qint64 room = std::max<qint64>(0, limit - m_body.size()) + 1;
+    m_body += m_reply->read(std::min(m_reply->bytesAvailable(), room));
     if (m_body.size() > limit) {
         m_abort = Abort::TooLarge;
         m_reply->abort();

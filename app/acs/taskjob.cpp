@@ -2,6 +2,7 @@
 
 #include "acs/nbipath.h"
 #include "acs/queryjob.h"
+#include "core/logging.h"
 
 #include <QJsonDocument>
 
@@ -117,9 +118,32 @@ void TaskJob::handleReply(const NbiReply &reply, const NbiStatus &status)
             m_reply.stillQueued = !docs.isEmpty();
         }
         resolve();
+        if (m_reply.fault && m_task && m_task->hasExpiry() &&
+            checkFaultId(m_reply.fault->id).isEmpty()) {
+            // GenieACS drops a fault that carries an expiry at the start of every session and
+            // runs its task again at once, without retry back-off, until it expires (W5).
+            // DELETE /faults/<id> also deletes the task of a task_ channel.
+            m_step = Step::ClearFault;
+            NbiRequest r;
+            r.method = "DELETE";
+            r.path = "/faults/" + encodePathSegment(m_reply.fault->id);
+            sendNext(r);
+            return;
+        }
         finish(m_createStatus);
         return;
     }
+    case Step::ClearFault:
+        m_reply.faultCleared = status.ok();
+        if (m_reply.faultCleared)
+            m_reply.stillQueued = false;
+        else
+            qCWarning(lcNbi).noquote()
+                << requestId() << "could not delete the fault of expiring task" << m_reply.taskId
+                << "(GenieACS re-sends it at every session until it expires):"
+                << status.errorString;
+        finish(m_createStatus);
+        return;
     }
 
     // The answer to the POST.

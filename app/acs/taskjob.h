@@ -41,6 +41,11 @@ struct TaskReply
     bool confirmed = false;   // /faults/ and /tasks/ were read after the answer
     bool stillQueued = false; // the task was still in /tasks/ when confirmed
     std::optional<FaultRecord> fault;
+    // The task had an expiry and faulted: its fault, and with it the task, was deleted, because
+    // GenieACS would otherwise send it again at every session until it expires (W5). `fault`
+    // keeps what the fault said. False when the deletion failed (then the sweep of
+    // NbiClient::clearExpiringFaults() removes it later).
+    bool faultCleared = false;
 };
 using TaskResult = NbiResult<TaskReply>;
 
@@ -48,7 +53,9 @@ using TaskResult = NbiResult<TaskReply>;
 // asks GenieACS for a connection request only), then confirms its meaning through /faults/ and
 // /tasks/. Task calls are not re-sent (they are not idempotent). With a connection request the
 // call may legitimately take over three minutes (30 s lock + 2 s CR + wait + 120 s session), so
-// its timeout is derived from that, not from the profile's.
+// its timeout is derived from that, not from the profile's. A task sent with an expiry gets one
+// attempt: when the confirmation finds its fault, the job deletes the fault (GenieACS deletes the
+// task with it) so that GenieACS does not re-send it at every session until it expires (W5).
 class TaskJob final : public NbiJob
 {
     Q_OBJECT
@@ -65,7 +72,7 @@ Q_SIGNALS:
     void finished(const fwd::acs::TaskResult &result);
 
 private:
-    enum class Step { Create, Fault, Task };
+    enum class Step { Create, Fault, Task, ClearFault };
 
     void handleReply(const NbiReply &reply, const NbiStatus &status) override;
     void finish(const NbiStatus &status);

@@ -61,6 +61,7 @@ struct TaskSpec
     static TaskSpec deleteObject(const QString &objectName);
     static TaskSpec provisionsTask(const QList<QVariantList> &provisions);
 
+    bool hasExpiry() const { return expirySeconds.has_value() || !expiryAt.isNull(); }
     QString name() const; // GenieACS's task name, e.g. "download"
     // Empty when GenieACS can take it, else one translated sentence.
     QString validate() const;

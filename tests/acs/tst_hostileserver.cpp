@@ -43,6 +43,7 @@ private Q_SLOTS:
     void answers();
     void droppedRequestIsSentOnce_data();
     void droppedRequestIsSentOnce();
+    void smallAnswerReservesNoBodyLimit();
 };
 
 void TestHostileServer::answers_data()
@@ -168,6 +169,34 @@ void TestHostileServer::droppedRequestIsSentOnce()
     QCOMPARE(status.attempts, 1);
     QCOMPARE(server.requests().size(), sent);
     QCOMPARE(server.requests().at(0).method, method);
+}
+
+void TestHostileServer::smallAnswerReservesNoBodyLimit()
+{
+    // The body cap (maxBodyBytes, 256 MiB by default) is a limit, not a buffer size: a reply of
+    // a few bytes, read in several chunks, must not keep (or allocate) the limit's capacity.
+    CannedHttpServer server([](QTcpSocket *s, const CannedHttpServer::Request &) {
+        s->write("HTTP/1.1 200 OK\r\nGenieACS-Version: 1.2.16\r\nContent-Length: 25\r\n\r\n"
+                 "[{\"_id\":\"a\"},");
+        s->flush();
+        QTimer::singleShot(50, s, [s] { s->write("{\"_id\":\"b\"}]"); });
+    });
+    fwd::AcsProfile p;
+    p.nbiUrl = QUrl(server.baseUrl());
+    NbiClient client(p, {}, nullptr, NbiClient::Options());
+    QCOMPARE(client.options().maxBodyBytes, qint64(256) * 1024 * 1024);
+    NbiRequest r;
+    r.path = "/devices/";
+    auto *job = new NbiRawJob(client, r);
+    QSignalSpy spy(job, &NbiRawJob::finished);
+    job->start();
+    QVERIFY(spy.wait(10000));
+    const auto reply = spy.at(0).at(0).value<NbiReply>();
+    QVERIFY2(spy.at(0).at(1).value<NbiStatus>().ok(),
+             qPrintable(spy.at(0).at(1).value<NbiStatus>().errorString));
+    QCOMPARE(reply.body, QByteArray(R"([{"_id":"a"},{"_id":"b"}])"));
+    QVERIFY2(reply.body.capacity() < 1024 * 1024,
+             qPrintable(QStringLiteral("body capacity %1 bytes").arg(reply.body.capacity())));
 }
 
 QTEST_GUILESS_MAIN(TestHostileServer)

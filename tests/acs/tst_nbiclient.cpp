@@ -4,16 +4,19 @@
 #include "acs/actionjob.h"
 #include "acs/connectiontest.h"
 #include "acs/devicelistjob.h"
+#include "acs/faultsweepjob.h"
 #include "acs/nbipath.h"
 #include "acs/preset.h"
 #include "acs/queryjob.h"
 #include "acs/taskjob.h"
 #include "core/clock.h"
 #include "lab/connectionrequester.h"
+#include "lab/cwmpengine.h"
 #include "lab/labstore.h"
 #include "lab/nbiserver.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryFile>
 #include <QTest>
@@ -58,6 +61,24 @@ private:
     fwd::lab::LabStore &m_store;
 };
 
+// A router that refuses Reboot with CWMP fault 9001 and counts the RPCs it is sent.
+class RefusingCpe final : public fwd::lab::CpeEndpoint
+{
+public:
+    fwd::lab::RpcResponse rpc(const QString &, const fwd::lab::RpcRequest &request) override
+    {
+        ++calls[request.name];
+        fwd::lab::RpcResponse r;
+        if (request.name == QLatin1String("Reboot")) {
+            r.fault = true;
+            r.faultCode = QStringLiteral("9001");
+            r.faultString = QStringLiteral("Request denied");
+        }
+        return r;
+    }
+    QHash<QString, int> calls;
+};
+
 template<typename Result, typename Job>
 Result run(Job *job)
 {
@@ -97,9 +118,16 @@ private Q_SLOTS:
     void presetsProvisionsVirtualParameters();
     void refusedInputNeverReachesGenieAcs();
     void crashedWorkerIsReportedAndOutageRetried();
+    void expiringTaskFaultIsClearedAfterConnectionRequest();
+    void expiringTaskFaultsAreSwept();
 
 private:
     void addDevice(const QString &serial);
+    // One CWMP session of device 202BC1-BM632w-<serial> on the lab's GenieACS engine.
+    void informOnce(const QString &serial, const QString &event);
+    QueryResult faultsOf(const QString &deviceId);
+    std::unique_ptr<RefusingCpe> m_cpe;
+    std::unique_ptr<fwd::lab::CwmpEngine> m_engine;
     std::unique_ptr<fwd::ManualClock> m_clock;
     std::unique_ptr<fwd::lab::LabStore> m_store;
     std::unique_ptr<fwd::lab::NbiServer> m_nbi;
@@ -156,6 +184,29 @@ void TestNbiClient::init()
     m_client = std::make_unique<NbiClient>(p, QString(), nullptr, options);
 }
 
+void TestNbiClient::informOnce(const QString &serial, const QString &event)
+{
+    if (!m_engine) {
+        m_cpe = std::make_unique<RefusingCpe>();
+        m_engine = std::make_unique<fwd::lab::CwmpEngine>(*m_store, *m_cpe,
+                                                          fwd::lab::CwmpEngine::Config());
+    }
+    fwd::lab::Inform inform;
+    inform.manufacturer = QStringLiteral("Huawei Technologies Co., Ltd.");
+    inform.oui = QStringLiteral("202BC1");
+    inform.productClass = QStringLiteral("BM632w");
+    inform.serial = serial;
+    inform.events = {event};
+    m_engine->runSession(inform);
+}
+
+QueryResult TestNbiClient::faultsOf(const QString &deviceId)
+{
+    QueryOptions o;
+    o.query = QJsonObject{{QStringLiteral("device"), deviceId}};
+    return run<QueryResult>(m_client->listFaults(o));
+}
+
 void TestNbiClient::cleanup()
 {
     // No call of the client may have crashed GenieACS's NBI worker.
@@ -164,6 +215,8 @@ void TestNbiClient::cleanup()
     m_client.reset();
     m_nbi.reset();
     m_requester.reset();
+    m_engine.reset();
+    m_cpe.reset();
     m_store.reset();
 }
 
@@ -302,9 +355,11 @@ void TestNbiClient::deviceInSessionIsRetriedThenReported()
     QCOMPARE(busy.attempts, 3);
     QVERIFY(m_store->device(id));
 
-    // The session ends between two attempts: the retry succeeds.
+    // The session ends between two attempts (when the first 503 has arrived): the retry
+    // succeeds.
     auto *job = m_client->deleteDevice(id);
-    QTimer::singleShot(5, m_store.get(), [this, id] { m_store->setInSession(id, false); });
+    connect(job, &NbiJob::downloadProgress, m_store.get(),
+            [this, id] { m_store->setInSession(id, false); });
     const auto later = run<ActionResult>(job);
     QVERIFY2(later.ok(), qPrintable(later.errorString));
     QVERIFY(later.attempts >= 2);
@@ -638,7 +693,7 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     // the failing connection, then refused connections until the worker is back. Sent raw here,
     // past the client's own checks, to make the lab crash as GenieACS 1.2.16 would (T099).
     m_expectedCrashes = 1;
-    m_nbi->http().setCrashEmulation(50, 400);
+    m_nbi->http().setCrashEmulation(50, 1500);
     NbiRequest raw;
     raw.method = "DELETE";
     raw.path = "/files/no-such-file.bin";
@@ -653,9 +708,10 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     QVERIFY(m_nbi->http().isCrashed());
 
     // During the outage an idempotent call is refused, retried with backoff, and succeeds once
-    // the worker is back (400 ms outage; retries at 10, 20, 40, … ms up to 8 attempts).
+    // the worker is back (1.5 s outage, long enough for a loaded machine to send the first
+    // attempt inside it; retries after 50, 100, 200, 400, 400, … ms, about 4 s in all).
     NbiClient::Options o = m_client->options();
-    o.maxAttempts = 8;
+    o.maxAttempts = 12;
     o.retryBaseDelayMs = 50;
     o.retryMaxDelayMs = 400;
     NbiClient patient(m_client->profile(), QString(), nullptr, o);
@@ -663,6 +719,133 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     QVERIFY2(count.ok(), qPrintable(count.errorString));
     QVERIFY2(count.attempts > 1, "the first attempt fell into the outage");
     QCOMPARE(count.payload, qint64(7));
+}
+
+void TestNbiClient::expiringTaskFaultIsClearedAfterConnectionRequest()
+{
+    // W5: GenieACS drops a fault that carries an expiry at every session start and runs the task
+    // again, without back-off. A router that refuses a reboot would be sent Reboot at every
+    // session for the hour of the expiry.
+    const QString dev = QStringLiteral("202BC1-BM632w-000001");
+    const QString serial = QStringLiteral("000001");
+    m_requester->session = [this, serial](const QString &) {
+        informOnce(serial, QStringLiteral("6 CONNECTION REQUEST"));
+    };
+    TaskSpec reboot = TaskSpec::reboot();
+    reboot.expirySeconds = 3600;
+
+    // Sent past the client's prevention (the raw task): the lab re-sends it at every session.
+    NbiRequest raw;
+    raw.method = "POST";
+    raw.path = "/devices/" + encodePathSegment(dev) + "/tasks";
+    raw.query = {{"connection_request", QString()}, {"timeout", QStringLiteral("1000")}};
+    raw.body = QJsonDocument(reboot.toJson()).toJson(QJsonDocument::Compact);
+    raw.idempotent = false;
+    auto *rawJob = new NbiRawJob(*m_client, raw);
+    QSignalSpy rawSpy(rawJob, &NbiRawJob::finished);
+    rawJob->start();
+    QVERIFY(rawSpy.wait(20000));
+    QCOMPARE(rawSpy.at(0).at(1).value<NbiStatus>().reasonPhrase, QStringLiteral("Task faulted"));
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 1);
+    for (int session = 2; session <= 4; ++session) {
+        m_clock->advance(10000); // well inside the 300 s retry delay and the 1 h expiry
+        informOnce(serial, QStringLiteral("2 PERIODIC"));
+        QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), session);
+    }
+    auto faults = faultsOf(dev);
+    QCOMPARE(faults.payload.documents.size(), 1);
+    FaultRecord f;
+    QVERIFY(parseFault(faults.payload.documents.at(0), &f));
+    QCOMPARE(f.retries, 0);      // never counts up: no back-off
+    QVERIFY(f.expiry.isValid()); // the fault carries the task's expiry
+    QVERIFY(run<ActionResult>(m_client->deleteFault(f.id)).ok());
+    m_cpe->calls.clear();
+
+    // Through the client: one attempt, reported with its fault, then nothing re-sent.
+    TaskOptions o;
+    o.connectionRequest = true;
+    o.waitMs = 1000;
+    const auto r = run<TaskResult>(m_client->createTask(dev, reboot, o));
+    QVERIFY2(r.ok(), qPrintable(r.errorString));
+    QCOMPARE(r.payload.outcome, TaskOutcome::Faulted);
+    QVERIFY(r.payload.fault.has_value());
+    QCOMPARE(r.payload.fault->code, QStringLiteral("cwmp.9001"));
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 1);
+    for (int session = 0; session < 3; ++session) {
+        m_clock->advance(10000);
+        informOnce(serial, QStringLiteral("2 PERIODIC"));
+    }
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 1);
+    QVERIFY(r.payload.faultCleared);
+    QVERIFY(!r.payload.stillQueued);
+    QCOMPARE(faultsOf(dev).payload.documents.size(), 0);
+    QueryOptions byDevice;
+    byDevice.query = QJsonObject{{QStringLiteral("device"), dev}};
+    QCOMPARE(run<QueryResult>(m_client->listTasks(byDevice)).payload.documents.size(), 0);
+
+    // A task without an expiry keeps GenieACS's retry with back-off: its fault stays.
+    m_cpe->calls.clear();
+    const auto plain = run<TaskResult>(m_client->createTask(dev, TaskSpec::reboot(), o));
+    QCOMPARE(plain.payload.outcome, TaskOutcome::Faulted);
+    QVERIFY(!plain.payload.faultCleared);
+    m_clock->advance(10000);
+    informOnce(serial, QStringLiteral("2 PERIODIC"));
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 1); // not yet due again
+    QCOMPARE(faultsOf(dev).payload.documents.size(), 1);
+}
+
+void TestNbiClient::expiringTaskFaultsAreSwept()
+{
+    // Tasks queued with an expiry fault in sessions nobody watches (the router informs on its
+    // own, the desktop may have been restarted since): the sweep finds them in GenieACS.
+    const QString serial = QStringLiteral("000002");
+    const QString dev = QStringLiteral("202BC1-BM632w-000002");
+    const QString other = QStringLiteral("202BC1-BM632w-000003");
+    TaskSpec reboot = TaskSpec::reboot();
+    reboot.expirySeconds = 3600;
+    const auto queued = run<TaskResult>(m_client->createTask(dev, reboot, TaskOptions()));
+    QCOMPARE(queued.payload.outcome, TaskOutcome::Queued);
+    // A fault without expiry (a plain task of another device) is not the sweep's business.
+    QVERIFY(run<TaskResult>(m_client->createTask(other, TaskSpec::reboot(), TaskOptions())).ok());
+    informOnce(QStringLiteral("000003"), QStringLiteral("2 PERIODIC"));
+
+    informOnce(serial, QStringLiteral("2 PERIODIC"));
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 2); // one per device
+    m_clock->advance(10000);
+    informOnce(serial, QStringLiteral("2 PERIODIC"));
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 3); // W5: sent again at once
+
+    // A fresh client (an application restart) sweeps.
+    NbiClient restarted(m_client->profile(), QString(), nullptr, m_client->options());
+    const auto sweep = run<FaultSweepResult>(restarted.clearExpiringFaults());
+    QVERIFY2(sweep.ok(), qPrintable(sweep.errorString));
+    QCOMPARE(sweep.payload.cleared.size(), 1);
+    QCOMPARE(sweep.payload.cleared.at(0).device, dev);
+    QCOMPARE(sweep.payload.cleared.at(0).code, QStringLiteral("cwmp.9001"));
+    QCOMPARE(sweep.payload.cleared.at(0).taskId(), queued.payload.taskId);
+    QVERIFY(sweep.payload.remaining.isEmpty());
+    QVERIFY(!sweep.payload.more);
+
+    for (int session = 0; session < 3; ++session) {
+        m_clock->advance(10000);
+        informOnce(serial, QStringLiteral("2 PERIODIC"));
+    }
+    QCOMPARE(m_cpe->calls.value(QStringLiteral("Reboot")), 3);
+    QCOMPARE(faultsOf(dev).payload.documents.size(), 0);
+    QCOMPARE(faultsOf(other).payload.documents.size(), 1);
+
+    // A device in session: its fault stays for the next sweep, and says why.
+    const auto again = run<TaskResult>(m_client->createTask(dev, reboot, TaskOptions()));
+    QVERIFY(again.ok());
+    informOnce(serial, QStringLiteral("2 PERIODIC"));
+    m_store->setInSession(dev, true);
+    const auto busy = run<FaultSweepResult>(m_client->clearExpiringFaults());
+    QVERIFY(busy.ok());
+    QCOMPARE(busy.payload.cleared.size(), 0);
+    QCOMPARE(busy.payload.remaining.size(), 1);
+    QCOMPARE(busy.payload.problems.size(), 1);
+    m_store->setInSession(dev, false);
+    QCOMPARE(run<FaultSweepResult>(m_client->clearExpiringFaults()).payload.cleared.size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestNbiClient)
