@@ -125,6 +125,8 @@ bool FileServer::start(const FileServerConfig &requested)
 
     const int threads =
         config.workerThreads > 0 ? config.workerThreads : qMax(1, QThread::idealThreadCount());
+    shared->loads = std::make_unique<ServerShared::WorkerLoad[]>(size_t(threads));
+    shared->workerCount = threads;
     for (int i = 0; i < threads; ++i) {
         auto worker = std::make_unique<Worker>(shared, i, listenFd);
         QString error;
@@ -331,6 +333,8 @@ ServerStats FileServer::stats() const
         st.requests += w->counters().requests.load(std::memory_order_relaxed);
         st.bufferedBytes += w->counters().buffered.load(std::memory_order_relaxed);
     }
+    for (int i = 0; i < s->workerCount; ++i)
+        st.openPerWorker.append(s->loads[i].connections.load(std::memory_order_relaxed));
     return st;
 }
 

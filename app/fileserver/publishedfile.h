@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QDateTime>
+#include <QList>
 #include <QString>
 
 namespace fwd::fileserver {
@@ -44,6 +45,8 @@ struct ServerStats
     qint64 requests = 0;
     // Bytes held in per-connection response buffers right now (bounded-memory checks).
     qint64 bufferedBytes = 0;
+    // Open connections of each worker thread (how evenly accepting spreads them).
+    QList<qint64> openPerWorker;
 };
 
 } // namespace fwd::fileserver

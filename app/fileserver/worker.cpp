@@ -50,6 +50,11 @@ constexpr int kAcceptPauseMs = 200;
 constexpr size_t kMaxOpenFiles = 64;
 constexpr qint64 kReopenAfterMs = 1000;
 
+// How many connections a worker may hold beyond the least busy worker and still accept.
+constexpr int kAcceptSlack = 2;
+// How often a worker that stopped accepting looks again whether it may.
+constexpr int kAcceptRecheckMs = 50;
+
 // Tags of the two descriptors in a worker's epoll set that are not connections.
 char g_wakeTag;
 char g_listenTag;
@@ -135,8 +140,8 @@ void Worker::run()
         qint64 wait = nextSweep - now;
         if (!m_throttled.empty())
             wait = qMin(wait, nextThrottle - now);
-        if (!m_listening)
-            wait = qMin(wait, m_acceptResumeMs - now);
+        if (!m_listening) // paused after EMFILE, or ahead of the other workers
+            wait = qMin(wait, m_acceptResumeMs > now ? m_acceptResumeMs - now : kAcceptRecheckMs);
         const int n =
             ::epoll_wait(m_epoll, events.data(), int(events.size()), int(qMax<qint64>(0, wait)));
         if (n < 0 && errno != EINTR) {
@@ -162,8 +167,7 @@ void Worker::run()
         const qint64 after = monotonicMs();
         if (acceptNow && !m_stopping)
             acceptOne(after);
-        if (!m_listening && after >= m_acceptResumeMs && !m_stopping)
-            watchListener(true);
+        updateListening(after);
         if (!m_throttled.empty() && after >= nextThrottle) {
             std::vector<Connection *> waiting;
             waiting.swap(m_throttled);
@@ -183,6 +187,29 @@ void Worker::run()
         flushLog();
     }
     closeAll();
+}
+
+void Worker::updateListening(qint64 now)
+{
+    bool want = !m_stopping && now >= m_acceptResumeMs;
+    if (want && m_shared->workerCount > 1) {
+        const int mine = int(m_connections.size());
+        int least = mine;
+        for (int i = 0; i < m_shared->workerCount; ++i) {
+            if (i != m_index)
+                least = qMin(least, m_shared->loads[i].connections.load(std::memory_order_relaxed));
+        }
+        want = mine <= least + kAcceptSlack;
+    }
+    if (want != m_listening)
+        watchListener(want);
+}
+
+void Worker::setConnectionCount()
+{
+    if (m_shared->loads)
+        m_shared->loads[m_index].connections.store(int(m_connections.size()),
+                                                   std::memory_order_relaxed);
 }
 
 void Worker::acceptOne(qint64 now)
@@ -233,6 +260,7 @@ void Worker::acceptOne(qint64 now)
 
     auto *connection = new Connection(this, fd, text, port, now);
     m_connections.insert(connection);
+    setConnectionCount();
     connection->start();
 }
 
@@ -353,8 +381,10 @@ void Worker::flushLog()
 
 void Worker::release(Connection *connection)
 {
-    if (m_connections.erase(connection) > 0)
+    if (m_connections.erase(connection) > 0) {
         m_graveyard.push_back(connection);
+        setConnectionCount();
+    }
 }
 
 void Worker::throttle(Connection *connection)
@@ -395,6 +425,7 @@ void Worker::closeAll()
     const std::unordered_set<Connection *> all = std::exchange(m_connections, {});
     for (Connection *c : all)
         delete c; // logs and closes (and gives its file back)
+    setConnectionCount();
     std::vector<OpenFile *> files;
     for (const auto &[key, f] : m_files)
         files.push_back(f);

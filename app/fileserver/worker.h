@@ -54,6 +54,15 @@ struct ServerShared
     std::atomic<qint64> handshakeFailures{0};
     std::atomic<qint64> timedOut{0};
     std::atomic<qint64> open{0};
+
+    // Open connections per worker, for balancing the accepts (each on a cache line of its own;
+    // written by its worker once per connection, read by the others once per loop turn).
+    struct alignas(64) WorkerLoad
+    {
+        std::atomic<int> connections{0};
+    };
+    std::unique_ptr<WorkerLoad[]> loads;
+    int workerCount = 0;
 };
 
 // Counters a worker changes per request, on a cache line of its own so that the workers do not
@@ -78,8 +87,11 @@ struct alignas(64) WorkerCounters
 //
 // Every worker watches the one non-blocking listening socket with EPOLLEXCLUSIVE: the kernel
 // wakes one idle worker per incoming connection (no thundering herd), and a worker accepts one
-// connection per wake-up so that a burst spreads over the workers. Out of file descriptors, a
-// worker stops watching the listener for a moment and tries again.
+// connection per wake-up so that a burst spreads over the workers. A worker holding more
+// connections than the least busy one plus kAcceptSlack stops watching the listener until the
+// others catch up (keep-alive clients such as wrk's stay on the worker that accepted them, so an
+// uneven start would last). Out of file descriptors, a worker stops watching the listener for a
+// moment and tries again.
 class Worker final
 {
 public:
@@ -124,6 +136,9 @@ private:
     void run();
     void acceptOne(qint64 now);
     bool watchListener(bool on);
+    // Watches the listener when this worker may accept now (not paused, not ahead of the others).
+    void updateListening(qint64 now);
+    void setConnectionCount();
     void sweep(qint64 now);
     void closeAll();
     void dropFile(OpenFile *file);

@@ -22,6 +22,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <numeric>
 #include <thread>
 
 using namespace fwd::fileserver;
@@ -100,6 +101,7 @@ private Q_SLOTS:
     void bindAddresses_data();
     void bindAddresses();
     void stopClosesEveryDescriptor();
+    void acceptsSpreadOverWorkers();
     void servesWhileOwnerThreadIsBlocked_data();
     void servesWhileOwnerThreadIsBlocked();
 
@@ -931,6 +933,35 @@ void TestFileServer::fileChangedOnDiskIsNotServed()
     QCOMPARE(exchange("GET /firmware.npk HTTP/1.1\r\nHost: a\r\n\r\n").status, 500);
     QFile::remove(f.fileName());
     QCOMPARE(exchange("GET /firmware.npk HTTP/1.1\r\nHost: a\r\n\r\n").status, 500);
+}
+
+// Keep-alive clients stay on the worker that accepted them: the workers take turns so that
+// connections arriving one after the other (the kernel would wake the same idle worker every
+// time) end up spread over all of them.
+void TestFileServer::acceptsSpreadOverWorkers()
+{
+    FileServerConfig c = baseConfig();
+    c.workerThreads = 3;
+    QVERIFY(startServer(c));
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 30; ++i) {
+        clients.push_back(connectedClient());
+        QVERIFY(clients.back()->isReady());
+        QTRY_COMPARE(m_server->stats().openConnections, i + 1);
+    }
+    const QList<qint64> perWorker = m_server->stats().openPerWorker;
+    QCOMPARE(perWorker.size(), 3);
+    QCOMPARE(std::accumulate(perWorker.cbegin(), perWorker.cend(), qint64(0)), 30);
+    for (qint64 n : perWorker)
+        QVERIFY2(
+            n >= 7 && n <= 13,
+            qPrintable(
+                QStringLiteral("%1 %2 %3").arg(perWorker[0]).arg(perWorker[1]).arg(perWorker[2])));
+    // Every worker serves.
+    for (auto &client : clients)
+        client->get("/firmware.npk");
+    for (auto &client : clients)
+        QTRY_COMPARE(client->responses().size(), 1);
 }
 
 void TestFileServer::servesWhileOwnerThreadIsBlocked_data()
