@@ -1,6 +1,7 @@
 #include "acs/actionjob.h"
 
 #include "acs/queryjob.h"
+#include "core/logging.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -62,8 +63,35 @@ void ActionJob::finish(const NbiStatus &status, bool performed)
     done();
 }
 
+NbiRequest ActionJob::cacheRefreshRequest()
+{
+    NbiRequest r;
+    r.method = "DELETE";
+    r.path = "/objects/firmwaredesk-cache-refresh";
+    return r;
+}
+
 void ActionJob::handleReply(const NbiReply &reply, const NbiStatus &status)
 {
+    if (m_inRefresh) {
+        ActionResult result;
+        static_cast<NbiStatus &>(result) = m_mainStatus;
+        result.payload.performed = true;
+        if (status.ok()) {
+            result.payload.cacheRefresh = ActionOutcome::CacheRefresh::Refreshed;
+        } else {
+            result.payload.cacheRefresh = ActionOutcome::CacheRefresh::Failed;
+            result.payload.warning =
+                tr("The file call succeeded, but GenieACS's download cache could not be "
+                   "refreshed (%1): Download RPCs may carry FileSize 0 or the old size for up "
+                   "to 5 minutes.")
+                    .arg(status.errorString);
+            qCWarning(lcNbi).noquote() << requestId() << result.payload.warning;
+        }
+        Q_EMIT finished(result);
+        done();
+        return;
+    }
     if (!status.ok()) {
         if (!m_inPrecheck && m_notFoundMeansGone && status.error == NbiError::NotFound) {
             NbiStatus gone = status;
@@ -94,6 +122,12 @@ void ActionJob::handleReply(const NbiReply &reply, const NbiStatus &status)
             return;
         }
         sendNext(m_main);
+        return;
+    }
+    if (m_refreshCache) {
+        m_inRefresh = true;
+        m_mainStatus = status;
+        sendNext(cacheRefreshRequest());
         return;
     }
     finish(status, true);

@@ -11,6 +11,20 @@ struct ActionOutcome
     // False when there was nothing to do: the file, task or tag was already gone, so the call
     // that would have removed it was not sent (or GenieACS said it was not there).
     bool performed = true;
+
+    // PUT and DELETE of files: GenieACS's CWMP side keeps its own copy of the file list, from
+    // which Download RPCs take their FileSize, and PUT/DELETE /files do not invalidate it: a new
+    // file goes out with FileSize 0 (a replaced one with the old size) for up to 5.5 minutes
+    // (GENIEACS.md §5). The job therefore refreshes that cache after the file call
+    // (NbiClient::refreshCwmpCache). Its failure is not the call's: the file is stored, and the
+    // result stays ok with a warning.
+    enum class CacheRefresh {
+        NotRequested, // not a file call, the caller declined it, or nothing was changed
+        Refreshed,    // GenieACS's CWMP side reloads its file list within 5 s
+        Failed,       // see `warning`
+    };
+    CacheRefresh cacheRefresh = CacheRefresh::NotRequested;
+    QString warning; // one translated sentence when cacheRefresh is Failed
 };
 using ActionResult = NbiResult<ActionOutcome>;
 
@@ -36,6 +50,13 @@ public:
     // A job that fails with InvalidInput without sending anything.
     ActionJob(NbiClient &client, const QString &invalidInput);
 
+    // After the main call changed something: refresh GenieACS's CWMP cache (ActionOutcome).
+    void setCacheRefreshAfter(bool refresh) { m_refreshCache = refresh; }
+    // The cheapest NBI call that invalidates GenieACS's CWMP cache on every 1.2.x: DELETE of a
+    // legacy "object" FirmwareDesk owns and never creates (nbi.ts deletes nothing and drops the
+    // cache hash, as for any write to presets, objects, provisions or virtual parameters).
+    static NbiRequest cacheRefreshRequest();
+
 Q_SIGNALS:
     void finished(const fwd::acs::ActionResult &result);
 
@@ -48,6 +69,9 @@ private:
     QString m_subject; // file name, task id or device id the precheck looks for
     bool m_notFoundMeansGone;
     bool m_inPrecheck = false;
+    bool m_refreshCache = false;
+    bool m_inRefresh = false;
+    NbiStatus m_mainStatus;
 };
 
 } // namespace fwd::acs

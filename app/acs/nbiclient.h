@@ -153,9 +153,19 @@ public:
     QueryJob *listOperations(const QueryOptions &options);
 
     // Files. putFile streams the local file (progress through NbiJob::uploadProgress).
-    ActionJob *putFile(const QString &name, const QString &localPath, const FileMetadata &metadata);
+    // Both refresh GenieACS's CWMP cache after a change, unless told not to (several files in a
+    // row: refresh after the last one, or call refreshCwmpCache()); otherwise Download RPCs
+    // carry FileSize 0, or a replaced file's old size, for up to 5.5 minutes (GENIEACS.md §5).
+    // ActionOutcome::cacheRefresh says how it went; a failed refresh is a warning, the file call
+    // itself stays ok.
+    ActionJob *putFile(const QString &name, const QString &localPath, const FileMetadata &metadata,
+                       bool refreshCwmpCache = true);
     QueryJob *listFiles(const QueryOptions &options);
-    ActionJob *deleteFile(const QString &name); // only sends DELETE when the file exists
+    // Only sends DELETE when the file exists (W2).
+    ActionJob *deleteFile(const QString &name, bool refreshCwmpCache = true);
+    // Makes GenieACS's CWMP side reload presets, provisions and files within 5 s
+    // (ActionJob::cacheRefreshRequest()).
+    ActionJob *refreshCwmpCache();
 
     // Presets, provisions, virtual parameters.
     ActionJob *putPreset(const QString &name, const Preset &preset);

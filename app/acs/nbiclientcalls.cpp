@@ -182,7 +182,7 @@ QueryJob *NbiClient::listOperations(const QueryOptions &options)
 }
 
 ActionJob *NbiClient::putFile(const QString &name, const QString &localPath,
-                              const FileMetadata &metadata)
+                              const FileMetadata &metadata, bool refreshCwmpCache)
 {
     QString e = checkFileName(name);
     if (e.isEmpty() && !QFileInfo(localPath).isFile())
@@ -211,7 +211,14 @@ ActionJob *NbiClient::putFile(const QString &name, const QString &localPath,
     if (!metadata.version.isEmpty())
         r.headers.append(std::pair<QByteArray, QByteArray>("version", metadata.version.toLatin1()));
     // Uploads take as long as the link needs; the timer measures silence, not duration.
-    return new ActionJob(*this, r);
+    auto *job = new ActionJob(*this, r);
+    job->setCacheRefreshAfter(refreshCwmpCache);
+    return job;
+}
+
+ActionJob *NbiClient::refreshCwmpCache()
+{
+    return new ActionJob(*this, ActionJob::cacheRefreshRequest());
 }
 
 QueryJob *NbiClient::listFiles(const QueryOptions &options)
@@ -219,13 +226,15 @@ QueryJob *NbiClient::listFiles(const QueryOptions &options)
     return new QueryJob(*this, Collection::Files, options);
 }
 
-ActionJob *NbiClient::deleteFile(const QString &name)
+ActionJob *NbiClient::deleteFile(const QString &name, bool refreshCwmpCache)
 {
     if (name.isEmpty() || name.size() > 1024)
         return new ActionJob(*this, tr("The file name is empty or too long."));
     // GenieACS 1.2.16 crashes its NBI worker on DELETE of a missing file (W2): look first.
-    return new ActionJob(*this, action("DELETE", "/files/" + QUrl::toPercentEncoding(name)),
-                         ActionJob::Precheck::FileExists, name);
+    auto *job = new ActionJob(*this, action("DELETE", "/files/" + QUrl::toPercentEncoding(name)),
+                              ActionJob::Precheck::FileExists, name);
+    job->setCacheRefreshAfter(refreshCwmpCache);
+    return job;
 }
 
 ActionJob *NbiClient::putPreset(const QString &name, const Preset &preset)
