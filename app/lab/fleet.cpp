@@ -233,7 +233,8 @@ void Fleet::scheduleNextInform(SimulatedCpe &cpe)
 void Fleet::processDue()
 {
     const qint64 now = m_clock.nowMs();
-    finishSessions(now);
+    // Session ends are processed in time order up to each due router's time (runSession), so
+    // that a late pass still sees the sessions in progress at that time; then up to now.
     m_store.expireLocks();
     int budget = m_options.maxSessionsPerTick;
     while (!m_wake.empty() && m_wake.top().first <= now && budget > 0) {
@@ -270,6 +271,7 @@ void Fleet::processDue()
             break;
         }
     }
+    finishSessions(!m_wake.empty() && m_wake.top().first <= now ? m_wake.top().first : now);
 }
 
 void Fleet::informNow(int index, quint16 events)
@@ -412,6 +414,15 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool
     const QString sessionId = m_engine->runSession(inform);
     const CwmpEngine::SessionReport &report = m_engine->lastSession();
     const qint64 now = m_clock.nowMs();
+    // GenieACS works on the session's requests (one request slot) for cwmpRequestMs each --
+    // counted here as one block from the session's start --, also for a session already over
+    // (a late scheduler pass): later Informs due in that time still find it.
+    const qint64 slotMs =
+        std::min(report.durationMs, qint64(report.rpcs + 2) * m_profile.cwmpRequestMs);
+    if (slotMs > 0 && !registration) {
+        ++m_requestsInProgress;
+        m_sessionEnds.push({nominalMs + slotMs, cpe.index, SessionEnd::Slot});
+    }
     if (sessionId.isEmpty() || registration || nominalMs + report.lockMs <= now) {
         // Over already (no time model, the lab's initial registration, or a late scheduler).
         if (!sessionId.isEmpty())
@@ -427,12 +438,9 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool
             scheduleNextInform(cpe);
         return;
     }
-    // The session takes time: GenieACS works on its requests (one request slot) for
-    // cwmpRequestMs each -- counted here from the session's start --, the router is busy until
-    // its last exchange, and the lock lasts until GenieACS ends the session.
-    const qint64 slotMs =
-        std::min(report.durationMs, qint64(report.rpcs + 2) * m_profile.cwmpRequestMs);
-    std::array<SessionEnd, 3> ends{};
+    // The session takes time: the router is busy until its last exchange, and the lock lasts
+    // until GenieACS ends the session.
+    std::array<SessionEnd, 2> ends{};
     size_t n = 0;
     auto add = [&](qint64 at, quint8 what) {
         for (size_t i = 0; i < n; ++i) {
@@ -443,10 +451,6 @@ void Fleet::runSession(SimulatedCpe &cpe, quint16 events, qint64 nominalMs, bool
         }
         ends[n++] = {at, cpe.index, what};
     };
-    if (slotMs > 0) {
-        ++m_requestsInProgress;
-        add(nominalMs + slotMs, SessionEnd::Slot);
-    }
     cpe.flags |= SimulatedCpe::InSession;
     ++m_activeSessions;
     add(nominalMs + report.durationMs, SessionEnd::Cpe);

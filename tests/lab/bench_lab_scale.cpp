@@ -213,6 +213,7 @@ int main(int argc, char *argv[])
              QStringLiteral("--clock-factor"), QStringLiteral("600"),
              QStringLiteral("--stats-every"), QStringLiteral("2")});
     QList<QPair<qint64, qint64>> samples; // real ms, sessions
+    QByteArray lastStats;
     QElapsedTimer real;
     real.start();
     QByteArray buffer;
@@ -224,8 +225,10 @@ int main(int argc, char *argv[])
             buffer.remove(0, nl + 1);
             const auto sm = QRegularExpression(QStringLiteral("sessions=(\\d+)"))
                                 .match(QString::fromUtf8(line));
-            if (line.startsWith("stats") && sm.hasMatch())
+            if (line.startsWith("stats") && sm.hasMatch()) {
                 samples.append({real.elapsed(), sm.captured(1).toLongLong()});
+                lastStats = line;
+            }
         }
     }
     if (samples.size() >= 3) {
@@ -233,7 +236,8 @@ int main(int argc, char *argv[])
         const auto &b = samples.last();
         out << "sustained sessions (clock x600, " << n << " routers, informs every 300 s): "
             << (b.second - a.second) * 1000 / std::max<qint64>(1, b.first - a.first)
-            << " per real second (RSS " << rssKiB(q.processId()) / 1024 << " MiB)\n";
+            << " per real second (RSS " << rssKiB(q.processId()) / 1024 << " MiB)\n"
+            << "last stats line: " << lastStats << "\n";
         out.flush();
     }
     q.terminate();
