@@ -193,6 +193,28 @@ void TestLabProcess::badInvocation()
     QTRY_VERIFY_WITH_TIMEOUT(q.state() == QProcess::NotRunning, 10000);
     QCOMPARE(q.exitCode(), 1);
     QVERIFY(q.readAllStandardError().contains("profile"));
+    const QList<QPair<QStringList, QByteArray>> bad = {
+        {{QStringLiteral("--ext-dir"), QStringLiteral("/nonexistent-ext-dir")},
+         "--ext-dir /nonexistent-ext-dir is not a directory"},
+        {{QStringLiteral("--max-concurrent-requests"), QStringLiteral("-1")},
+         "invalid --max-concurrent-requests"},
+        {{QStringLiteral("--ext-timeout-ms"), QStringLiteral("0")}, "invalid --ext-timeout-ms"}};
+    for (const auto &[args, message] : bad) {
+        QProcess r;
+        r.start(QStringLiteral(FWD_LAB_EXE), args);
+        QVERIFY(r.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(r.state() == QProcess::NotRunning, 10000);
+        QCOMPARE(r.exitCode(), 2);
+        QVERIFY2(r.readAllStandardError().contains(message), message.constData());
+    }
+    // The options app/lab/README.md documents.
+    QProcess help;
+    help.start(QStringLiteral(FWD_LAB_EXE), {QStringLiteral("--help")});
+    QVERIFY(help.waitForFinished(10000));
+    const QByteArray text = help.readAllStandardOutput();
+    for (const char *option : {"--exact-file-size", "--ext-dir", "--ext-timeout-ms",
+                               "--max-concurrent-requests", "--stats-every"})
+        QVERIFY2(text.contains(option), option);
 }
 
 QTEST_GUILESS_MAIN(TestLabProcess)
