@@ -1168,6 +1168,18 @@ void TestFleet::crashedSessionKeepsTheLock()
              R"({"name":"refreshObject","objectName":"Device.DeviceInfo"})");
     QCOMPARE(r.status, 202);
     QCOMPARE(r.reason, QByteArray("Task queued but not processed"));
+    // The other lock takers of nbi.ts answer 503 at once (W1, T040, T041).
+    QString error;
+    const QByteArray taskId = docvalue::parseJson(r.body, &error)
+                                  .toMap()
+                                  .value(QStringLiteral("_id"))
+                                  .toString()
+                                  .toUtf8();
+    QCOMPARE(taskId.size(), 24);
+    r = c.request("DELETE", "/tasks/" + taskId);
+    QCOMPARE(r.status, 503);
+    QCOMPARE(r.body, QByteArray("Device is in session"));
+    QCOMPARE(c.request("POST", "/tasks/" + taskId + "/retry").status, 503);
     // The router retries (5-10 s, 10-20 s, ...) and is refused while the lock lasts.
     m_fleet->setSessionCrash(mt, false);
     for (int s = 1; s < 80; ++s) {
