@@ -1,10 +1,13 @@
 // Benchmark of the NBI client against the lab (not a test; run by hand):
 //   bench_nbiclient [devices=100000] [tasks=5000]
+//   bench_nbiclient http://127.0.0.1:PORT [tasks] [connection-request tasks]
 // It starts the lab's NBI with that many devices in a child process (so that the peak memory
 // measured here is the client's alone), then
 //   1. lists every device with a five-field projection by keyset paging, keeping the records as
 //      a model would: wall time and the client's peak resident memory;
-//   2. creates reboot tasks (queued, no connection request) with 8 calls in flight: tasks/s.
+//   2. creates reboot tasks (queued, no connection request) with 8 calls in flight: tasks/s;
+//   3. against a running lab or GenieACS, optionally: getParameterValues tasks with a connection
+//      request (paced by the client), counted by outcome and fault code.
 #include "acs/devicelistjob.h"
 #include "acs/nbipath.h"
 #include "acs/queryjob.h"
@@ -17,6 +20,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLoggingCategory>
+#include <QMap>
 #include <QProcess>
 #include <QTextStream>
 
@@ -129,11 +133,15 @@ int main(int argc, char **argv)
     NbiClient client(profile, QString());
 
     const qint64 rssBefore = statusKb("VmRSS:");
-    // 1. The device list, five fields.
+    // 1. The device list, five fields (the software version on either data model: without the
+    // TR-181 path, TR-181 routers look like TR-098 ones and step 3 asks them for a parameter
+    // they do not have, which they refuse with CWMP fault 9005).
     const QStringList projection = {QStringLiteral("_deviceId._SerialNumber"),
                                     QStringLiteral("_deviceId._ProductClass"),
-                                    QStringLiteral("_lastInform"), QStringLiteral("_tags"),
-                                    QLatin1String(DeviceField::SoftwareVersionTr098)};
+                                    QStringLiteral("_lastInform"),
+                                    QStringLiteral("_tags"),
+                                    QLatin1String(DeviceField::SoftwareVersionTr098),
+                                    QLatin1String(DeviceField::SoftwareVersionTr181)};
     QStringList ids;
     QHash<QString, QString> versionPath; // by device id, from its data model
     for (const int pageSize : {1000, 5000}) {
@@ -154,7 +162,8 @@ int main(int argc, char **argv)
         while (!done)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         const double s = t.elapsed() / 1000.0;
-        std::printf("list %lld devices, 5-field projection, pages of %d: %s, %lld received in %d "
+        std::printf("list %lld devices, 5 fields (version on either data model), pages of %d: %s, "
+                    "%lld received in %d "
                     "pages, %.2f s (%.0f devices/s); client RSS %lld MB, peak %lld MB (before: "
                     "%lld MB)\n",
                     result.payload.received, pageSize,
@@ -246,6 +255,7 @@ int main(int argc, char **argv)
         t.start();
         int finished = 0;
         QHash<int, int> outcomes;
+        QMap<QString, int> faults; // by fault code, for Faulted outcomes
         int failed = 0;
         TaskOptions o;
         o.connectionRequest = true;
@@ -259,6 +269,9 @@ int main(int argc, char **argv)
                     ++outcomes[int(r.payload.outcome)];
                 else
                     ++failed;
+                if (r.payload.fault)
+                    ++faults[r.payload.fault->code + QStringLiteral(" ") +
+                             r.payload.fault->message];
             });
             job->start();
         }
@@ -270,6 +283,8 @@ int main(int argc, char **argv)
         for (auto it = outcomes.cbegin(); it != outcomes.cend(); ++it)
             std::printf(" %d×%d", it.value(), it.key());
         std::printf("; failed %d (outcome numbers: TaskOutcome)\n", failed);
+        for (auto it = faults.cbegin(); it != faults.cend(); ++it)
+            std::printf("  fault %s: %d\n", qPrintable(it.key()), it.value());
     }
     if (!external) {
         server.kill();
