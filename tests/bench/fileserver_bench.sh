@@ -160,9 +160,9 @@ to_mib() {
 
 median() { sort -n | awk '{a[NR] = $1} END { print a[int((NR + 1) / 2)] }'; }
 
-# measure <server> <path> <connections> -> "MiB/s req/s peakRSS MiB-per-CPU-s req-per-CPU-s"
+# measure <server> <path> <connections> -> "MiB/s req/s peakRSS MiB-per-CPU-s req-per-CPU-s load"
 # The per-CPU-second figures are the server's efficiency; unlike wall-clock throughput they hold
-# up when other work shares the machine.
+# up when other work shares the machine. load: the 1-minute load average at the end of the run.
 measure() {
   local which=$1 path=$2 conns=$3 threads=2 out cpu0 cpu1
   ((conns < 2)) && threads=1
@@ -174,14 +174,15 @@ measure() {
   rps=$(awk '/Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
   tput=$(to_mib "$(awk '/Transfer\/sec/ {print $2}' <<<"$out")")
   awk -v t="$tput" -v r="$rps" -v m="$(peak_rss_mib)" -v c="$((cpu1 - cpu0))" -v hz="$TICKS" \
-    -v d="$DURATION" 'BEGIN { s = c / hz; if (s <= 0) s = 1 / hz;
-      printf "%d %d %d %.0f %.0f\n", t, r, m, t * d / s, r * d / s }'
+    -v d="$DURATION" -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { s = c / hz; if (s <= 0) s = 1 / hz;
+      printf "%d %d %d %.0f %.0f %s\n", t, r, m, t * d / s, r * d / s, l }'
   stop_server
 }
 
 echo "# FirmwareDesk file server vs nginx $(nginx -v 2>&1 | sed 's/.*\///'), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "# $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $CORES cores; $(openssl version)"
 echo "# file: ${SIZE_MB} MiB (and a 1.6 kB XML); wrk ${DURATION}s per run, median of $REPEAT runs, HTTPS keep-alive"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (the 'load' column: median 1-minute load at the end of the runs)"
 echo
 for kind in ${KINDS-large small}; do
   path=/firmware.npk
@@ -189,8 +190,8 @@ for kind in ${KINDS-large small}; do
   SERVE_PATH=$path # the serve tool publishes this one file
   echo "## ${kind} file ($path)"
   echo
-  echo "| connections | FirmwareDesk MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | nginx MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | throughput ratio | efficiency ratio |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| connections | FirmwareDesk MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | nginx MiB/s | req/s | peak RSS MiB | MiB per CPU-s | req per CPU-s | throughput ratio | efficiency ratio | load |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for conns in $LEVELS; do
     f=() n=()
     for _ in $(seq "$REPEAT"); do
@@ -200,10 +201,17 @@ for kind in ${KINDS-large small}; do
     col() { local i=$1; shift; printf '%s\n' "$@" | awk -v i="$i" '{print $i}' | median; }
     ft=$(col 1 "${f[@]}"); fr=$(col 2 "${f[@]}"); fm=$(col 3 "${f[@]}"); fe=$(col 4 "${f[@]}"); fq=$(col 5 "${f[@]}")
     nt=$(col 1 "${n[@]}"); nr=$(col 2 "${n[@]}"); nm=$(col 3 "${n[@]}"); ne=$(col 4 "${n[@]}"); nq=$(col 5 "${n[@]}")
-    ratio=$(awk -v a="$ft" -v b="$nt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    eff=$(awk -v a="$fe" -v b="$ne" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
-    echo "| $conns | $ft | $fr | $fm | $fe | $fq | $nt | $nr | $nm | $ne | $nq | $ratio | $eff |"
-    echo "#   $conns connections, runs (MiB/s req/s RSS MiB/CPU-s req/CPU-s): fwd ${f[*]// /,} ; nginx ${n[*]// /,}" >&2
+    load=$(col 6 "${f[@]}" "${n[@]}")
+    # Large files compare bytes per CPU-second, small files requests per CPU-second.
+    if [[ $kind == small ]]; then
+      ratio=$(awk -v a="$fr" -v b="$nr" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+      eff=$(awk -v a="$fq" -v b="$nq" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    else
+      ratio=$(awk -v a="$ft" -v b="$nt" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+      eff=$(awk -v a="$fe" -v b="$ne" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+    fi
+    echo "| $conns | $ft | $fr | $fm | $fe | $fq | $nt | $nr | $nm | $ne | $nq | $ratio | $eff | $load |"
+    echo "#   $conns connections, runs (MiB/s req/s RSS MiB/CPU-s req/CPU-s load): fwd ${f[*]// /,} ; nginx ${n[*]// /,}" >&2
   done
   echo
 done
