@@ -2,85 +2,164 @@
 
 #include <QFile>
 #include <QSslKey>
+#include <QSslServer>
 #include <QSslSocket>
-#include <QTcpSocket>
 
-CannedHttpServer::CannedHttpServer(QObject *parent)
-    : QTcpServer(parent)
+CannedHttpServer::CannedHttpServer(Handler handler, const QSslConfiguration *tls, QObject *parent)
+    : QObject(parent)
+    , m_handler(std::move(handler))
 {
-    connect(this, &QTcpServer::newConnection, this, &CannedHttpServer::onNewConnection);
+    if (tls) {
+        auto server = std::make_unique<QSslServer>();
+        server->setSslConfiguration(*tls);
+        m_tls = true;
+        m_server = std::move(server);
+    } else {
+        m_server = std::make_unique<QTcpServer>();
+    }
+    connect(m_server.get(), &QTcpServer::pendingConnectionAvailable, this, [this] {
+        while (QTcpSocket *socket = m_server->nextPendingConnection())
+            onConnection(socket);
+    });
+    if (!m_server->listen(QHostAddress::LocalHost, 0))
+        qFatal("CannedHttpServer: cannot listen on 127.0.0.1");
 }
 
-bool CannedHttpServer::start()
-{
-    return listen(QHostAddress::LocalHost, 0);
-}
+CannedHttpServer::~CannedHttpServer() = default;
 
-bool CannedHttpServer::useTls(const QString &certificatePem, const QString &keyPem)
+quint16 CannedHttpServer::port() const
 {
-    QFile cert(certificatePem);
-    QFile key(keyPem);
-    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly))
-        return false;
-    m_tls = QSslConfiguration::defaultConfiguration();
-    m_tls.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
-    m_tls.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec, QSsl::Pem));
-    m_useTls = !m_tls.localCertificate().isNull() && !m_tls.privateKey().isNull();
-    return m_useTls;
+    return m_server->serverPort();
 }
 
 QString CannedHttpServer::baseUrl() const
 {
-    return QStringLiteral("%1://127.0.0.1:%2/")
-        .arg(m_useTls ? QStringLiteral("https") : QStringLiteral("http"))
-        .arg(serverPort());
+    return QStringLiteral("%1://127.0.0.1:%2")
+        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"))
+        .arg(port());
 }
 
-void CannedHttpServer::incomingConnection(qintptr descriptor)
+void CannedHttpServer::close()
 {
-    if (!m_useTls) {
-        QTcpServer::incomingConnection(descriptor);
-        return;
-    }
-    auto *socket = new QSslSocket(this);
-    if (!socket->setSocketDescriptor(descriptor)) {
-        delete socket;
-        return;
-    }
-    socket->setSslConfiguration(m_tls);
-    socket->startServerEncryption();
-    addPendingConnection(socket);
+    m_server->close();
 }
 
-QByteArray CannedHttpServer::genieAcsHead(const QByteArray &version, qint64 total)
+void CannedHttpServer::onConnection(QTcpSocket *socket)
 {
-    return "HTTP/1.1 200 OK\r\nGenieACS-Version: " + version +
-           "\r\nContent-Type: application/json\r\ntotal: " + QByteArray::number(total) +
-           "\r\nConnection: keep-alive\r\n\r\n";
+    socket->setParent(this);
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] {
+        m_buffers.remove(socket);
+        socket->deleteLater();
+    });
+    if (socket->bytesAvailable() > 0)
+        onReadyRead(socket);
 }
 
-void CannedHttpServer::onNewConnection()
+void CannedHttpServer::onReadyRead(QTcpSocket *socket)
 {
-    while (QTcpSocket *socket = nextPendingConnection()) {
-        connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-        auto buffer = std::make_shared<QByteArray>();
-        connect(socket, &QTcpSocket::readyRead, this, [this, socket, buffer] {
-            buffer->append(socket->readAll());
-            const qsizetype end = buffer->indexOf("\r\n\r\n");
-            if (end < 0)
-                return;
-            m_requests.append(buffer->left(end));
-            buffer->remove(0, end + 4);
-            switch (m_mode) {
-            case Mode::Respond:
-                socket->write(m_response);
-                break;
-            case Mode::Silent:
-                break;
-            case Mode::CloseWithoutResponse:
-                socket->close();
-                break;
-            }
-        });
+    QByteArray &buffer = m_buffers[socket];
+    buffer += socket->readAll();
+    for (;;) {
+        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        if (end < 0)
+            return;
+        Request request;
+        request.head = buffer.left(end);
+        const QList<QByteArray> lines = request.head.split('\n');
+        const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
+        request.method = first.value(0);
+        request.target = first.value(1);
+        for (qsizetype i = 1; i < lines.size(); ++i) {
+            const qsizetype colon = lines[i].indexOf(':');
+            if (colon > 0)
+                request.headers.insert(lines[i].left(colon).trimmed().toLower(),
+                                       lines[i].mid(colon + 1).trimmed());
+        }
+        const qint64 length = request.headers.value("content-length").toLongLong();
+        if (buffer.size() < end + 4 + length)
+            return;
+        request.body = buffer.mid(end + 4, length);
+        buffer.remove(0, end + 4 + length);
+        m_requests.append(request);
+        m_handler(socket, request);
+        if (socket->state() != QAbstractSocket::ConnectedState)
+            return;
     }
+}
+
+QByteArray CannedHttpServer::response(int status, const QByteArray &reason,
+                                      const QList<std::pair<QByteArray, QByteArray>> &headers,
+                                      const QByteArray &body, bool head)
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason + "\r\n";
+    bool hasLength = false;
+    for (const auto &[name, value] : headers) {
+        out += name + ": " + value + "\r\n";
+        hasLength = hasLength || name.toLower() == "content-length" ||
+                    name.toLower() == "transfer-encoding";
+    }
+    if (!hasLength)
+        out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    out += "\r\n";
+    if (!head)
+        out += body;
+    return out;
+}
+
+CannedHttpServer::Handler CannedHttpServer::answer(int status, const QByteArray &reason,
+                                                   QList<std::pair<QByteArray, QByteArray>> headers,
+                                                   QByteArray body)
+{
+    return [=](QTcpSocket *socket, const Request &request) {
+        socket->write(response(status, reason, headers, body, request.method == "HEAD"));
+    };
+}
+
+CannedHttpServer::Handler CannedHttpServer::raw(QByteArray bytes)
+{
+    return [bytes = std::move(bytes)](QTcpSocket *socket, const Request &) {
+        socket->write(bytes);
+    };
+}
+
+CannedHttpServer::Handler CannedHttpServer::silent()
+{
+    return [](QTcpSocket *, const Request &) {
+    };
+}
+
+CannedHttpServer::Handler CannedHttpServer::closeWithoutResponse()
+{
+    return [](QTcpSocket *socket, const Request &) {
+        socket->close();
+    };
+}
+
+CannedHttpServer::Handler CannedHttpServer::genieAcsHead(const QByteArray &version, qint64 total)
+{
+    return answer(200, "OK",
+                  {{"GenieACS-Version", version},
+                   {"Content-Type", "application/json"},
+                   {"total", QByteArray::number(total)},
+                   {"Connection", "keep-alive"}},
+                  "[]");
+}
+
+QSslConfiguration CannedHttpServer::tlsFromPem(const QString &certificatePem, const QString &keyPem)
+{
+    QFile cert(certificatePem);
+    QFile key(keyPem);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray keyBytes = key.readAll();
+    QSslKey privateKey(keyBytes, QSsl::Ec, QSsl::Pem);
+    if (privateKey.isNull())
+        privateKey = QSslKey(keyBytes, QSsl::Rsa, QSsl::Pem);
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    tls.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+    tls.setPrivateKey(privateKey);
+    if (tls.localCertificate().isNull() || tls.privateKey().isNull())
+        return {};
+    return tls;
 }

@@ -1,41 +1,73 @@
 #pragma once
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QSslConfiguration>
 #include <QTcpServer>
+#include <QTcpSocket>
 
-// A tiny HTTP server on 127.0.0.1 that answers every request with one canned response: enough
-// to play a GenieACS NBI, an nginx page or a proxy asking for credentials in a test.
-class CannedHttpServer final : public QTcpServer
+#include <functional>
+#include <memory>
+
+// A small HTTP/1.1 server on 127.0.0.1, port 0, for tests that play a GenieACS NBI, an nginx
+// page or a proxy asking for credentials: it parses requests (head and Content-Length body) and
+// hands them to a handler that writes whatever (well- or ill-formed) answer the test needs, or
+// nothing, or closes the connection. With a TLS configuration it is a QSslServer.
+class CannedHttpServer final : public QObject
 {
     Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CannedHttpServer)
 
 public:
-    enum class Mode { Respond, Silent, CloseWithoutResponse };
+    struct Request
+    {
+        QByteArray method;
+        QByteArray target;                     // path and query, as sent
+        QHash<QByteArray, QByteArray> headers; // lower-case names
+        QByteArray body;
+        QByteArray head; // request line and header lines, as received
+    };
+    // Write the answer to the socket (or nothing, or close it).
+    using Handler = std::function<void(QTcpSocket *socket, const Request &request)>;
 
-    explicit CannedHttpServer(QObject *parent = nullptr);
-    bool start(); // listens on 127.0.0.1, any free port
-    // Serves HTTPS with this certificate and key (PEM files) instead of plain HTTP.
-    bool useTls(const QString &certificatePem, const QString &keyPem);
-    QString baseUrl() const;
+    explicit CannedHttpServer(Handler handler, const QSslConfiguration *tls = nullptr,
+                              QObject *parent = nullptr);
+    ~CannedHttpServer() override;
 
-    void setResponse(const QByteArray &rawResponse) { m_response = rawResponse; }
-    void setMode(Mode mode) { m_mode = mode; }
-    // A GenieACS-like answer to HEAD /devices/.
-    static QByteArray genieAcsHead(const QByteArray &version, qint64 total);
+    quint16 port() const;
+    QString baseUrl() const; // http(s)://127.0.0.1:<port>, no trailing slash
+    const QList<Request> &requests() const { return m_requests; }
+    void setHandler(Handler handler) { m_handler = std::move(handler); }
+    // Stops listening (the port then refuses connections); open connections stay.
+    void close();
 
-    QList<QByteArray> requests() const { return m_requests; } // request heads, as received
+    // Canned answers.
+    static QByteArray response(int status, const QByteArray &reason,
+                               const QList<std::pair<QByteArray, QByteArray>> &headers,
+                               const QByteArray &body, bool head = false);
+    static Handler answer(int status, const QByteArray &reason,
+                          QList<std::pair<QByteArray, QByteArray>> headers, QByteArray body);
+    // Writes these bytes as they are, whatever was asked.
+    static Handler raw(QByteArray bytes);
+    // Reads the request and never answers.
+    static Handler silent();
+    // Closes the connection without a response (GenieACS >= 1.2.10 on invalid input).
+    static Handler closeWithoutResponse();
+    // A GenieACS NBI answering HEAD /devices/ (and anything else) with its version and a total.
+    static Handler genieAcsHead(const QByteArray &version, qint64 total);
 
-protected:
-    void incomingConnection(qintptr descriptor) override;
+    // A server configuration from PEM files (certificate, then an EC or RSA key); a null
+    // configuration (no local certificate) when either cannot be read.
+    static QSslConfiguration tlsFromPem(const QString &certificatePem, const QString &keyPem);
 
 private:
-    void onNewConnection();
+    void onConnection(QTcpSocket *socket);
+    void onReadyRead(QTcpSocket *socket);
 
-    QByteArray m_response;
-    Mode m_mode = Mode::Respond;
-    QList<QByteArray> m_requests;
-    QSslConfiguration m_tls;
-    bool m_useTls = false;
+    Handler m_handler;
+    std::unique_ptr<QTcpServer> m_server;
+    bool m_tls = false;
+    QHash<QTcpSocket *, QByteArray> m_buffers;
+    QList<Request> m_requests;
 };

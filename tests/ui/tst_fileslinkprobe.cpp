@@ -95,16 +95,13 @@ void TestFilesLinkProbe::answers()
     QFETCH(qint64, length);
     QFETCH(QString, error);
 
-    CannedHttpServer server;
-    if (tls) {
-        QVERIFY(server.useTls(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
-                              QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key")));
-    }
-    QVERIFY(server.start());
-    if (response.isEmpty())
-        server.setMode(CannedHttpServer::Mode::Silent);
-    else
-        server.setResponse(response);
+    const QSslConfiguration tlsConfiguration =
+        CannedHttpServer::tlsFromPem(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
+                                     QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key"));
+    QVERIFY(!tlsConfiguration.localCertificate().isNull());
+    CannedHttpServer server(response.isEmpty() ? CannedHttpServer::silent()
+                                               : CannedHttpServer::raw(response),
+                            tls ? &tlsConfiguration : nullptr);
 
     HttpLinkProbe probe(HttpLinkProbe::Options{timeoutMs, 3});
     const QString fingerprint = testCertificateFingerprint();
@@ -128,15 +125,15 @@ void TestFilesLinkProbe::answers()
         QVERIFY2(r.errorString.contains(error), qPrintable(r.errorString));
     if (reachable) {
         QVERIFY(!server.requests().isEmpty());
-        QVERIFY(server.requests().constFirst().startsWith("HEAD /routeros-x86-6.48.4.npk "));
+        QCOMPARE(server.requests().constFirst().method, QByteArray("HEAD"));
+        QCOMPARE(server.requests().constFirst().target, QByteArray("/routeros-x86-6.48.4.npk"));
     }
 }
 
 void TestFilesLinkProbe::refusedConnection()
 {
-    CannedHttpServer server;
-    QVERIFY(server.start());
-    const QUrl url(server.baseUrl() + QStringLiteral("a.npk"));
+    CannedHttpServer server(CannedHttpServer::silent());
+    const QUrl url(server.baseUrl() + QStringLiteral("/a.npk"));
     server.close();
     HttpLinkProbe probe;
     const LinkProbeResult r = run(probe, url);
@@ -155,12 +152,10 @@ void TestFilesLinkProbe::notAnHttpAddress()
 
 void TestFilesLinkProbe::cancelAbortsTheRequest()
 {
-    CannedHttpServer server;
-    QVERIFY(server.start());
-    server.setMode(CannedHttpServer::Mode::Silent);
+    CannedHttpServer server(CannedHttpServer::silent());
     HttpLinkProbe probe(HttpLinkProbe::Options{60000, 3});
     std::unique_ptr<LinkProbeReply> reply(
-        probe.head(QUrl(server.baseUrl() + QStringLiteral("a.npk"))));
+        probe.head(QUrl(server.baseUrl() + QStringLiteral("/a.npk"))));
     QSignalSpy finished(reply.get(), &LinkProbeReply::finished);
     QTRY_VERIFY(!server.requests().isEmpty()); // the request is out
     reply->cancel();

@@ -627,9 +627,7 @@ void TestFilesScreen::cancelWhileHashing()
 
 void TestFilesScreen::cancelUploadToGenieAcs()
 {
-    CannedHttpServer nbi;
-    QVERIFY(nbi.start());
-    nbi.setMode(CannedHttpServer::Mode::Silent);
+    CannedHttpServer nbi(CannedHttpServer::silent());
     AcsProfile profile;
     profile.name = QStringLiteral("Lab");
     profile.nbiUrl = QUrl(nbi.baseUrl());
@@ -706,10 +704,25 @@ void TestFilesScreen::publishedFilesAreRestoredAtStart()
 
 void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
 {
-    CannedHttpServer nbi;
-    QVERIFY(nbi.start());
-    nbi.setResponse("HTTP/1.1 201 Created\r\nGenieACS-Version: 1.2.16\r\nContent-Length: 0\r\n"
-                    "Connection: close\r\n\r\n");
+    // GenieACS: PUT /files/<name> answers 201; the NBI client then refreshes GenieACS's CWMP
+    // cache (DELETE /objects/firmwaredesk-cache-refresh, 200) so Download RPCs carry the size.
+    auto putStatus = std::make_shared<int>(201);
+    CannedHttpServer nbi([putStatus](QTcpSocket *s, const CannedHttpServer::Request &r) {
+        const QList<std::pair<QByteArray, QByteArray>> genie{{"GenieACS-Version", "1.2.16"}};
+        if (r.method == "PUT" && r.target.startsWith("/files/"))
+            s->write(CannedHttpServer::response(
+                *putStatus, *putStatus == 201 ? "Created" : "Internal Server Error", genie, {}));
+        else if (r.method == "DELETE" && r.target == "/objects/firmwaredesk-cache-refresh")
+            s->write(CannedHttpServer::response(200, "OK", genie, {}));
+        else
+            s->write(CannedHttpServer::response(404, "Not Found", genie, {}));
+    });
+    auto calls = [&nbi] {
+        QStringList out;
+        for (const CannedHttpServer::Request &r : nbi.requests())
+            out << QString::fromLatin1(r.method + ' ' + r.target);
+        return out;
+    };
     AcsProfile profile;
     profile.name = QStringLiteral("Lab");
     profile.nbiUrl = QUrl(nbi.baseUrl());
@@ -732,13 +745,14 @@ void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
     m_screen->uploadSelectedToGenieAcs();
     QVERIFY(done.wait(20000));
     QVERIFY2(done.first().first().toBool(), qPrintable(m_screen->statusLabel()->text()));
-    QVERIFY(!nbi.requests().isEmpty());
-    const QByteArray head = nbi.requests().constLast();
-    QVERIFY2(head.startsWith("PUT /files/routeros-x86-6.48.4.npk"), head.constData());
-    QVERIFY(head.contains("fileType: 1 Firmware Upgrade Image"));
-    QVERIFY(head.contains("oui: E48D8C"));
-    QVERIFY(head.contains("productClass: CHR"));
-    QVERIFY(head.contains("version: 6.48.4"));
+    QCOMPARE(calls(), QStringList({QStringLiteral("PUT /files/routeros-x86-6.48.4.npk"),
+                                   QStringLiteral("DELETE /objects/firmwaredesk-cache-refresh")}));
+    const CannedHttpServer::Request put = nbi.requests().constFirst();
+    QCOMPARE(put.headers.value("filetype"), QByteArray("1 Firmware Upgrade Image"));
+    QCOMPARE(put.headers.value("oui"), QByteArray("E48D8C"));
+    QCOMPARE(put.headers.value("productclass"), QByteArray("CHR"));
+    QCOMPARE(put.headers.value("version"), QByteArray("6.48.4"));
+    QCOMPARE(qint64(put.body.size()), r.size);
     QTRY_VERIFY(m_library->record(r.id)->publishedTo.testFlag(firmware::PublishTarget::GenieAcs));
     QCOMPARE(m_screen->model()->index(0, models::FilesModel::Published).data().toString(),
              QStringLiteral("GenieACS"));
@@ -748,10 +762,10 @@ void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
     m_screen->uploadSelectedToGenieAcs();
     QVERIFY(ui::MessageBox::lastText().contains(QLatin1String("replaces")));
     QCOMPARE(done.size(), 1);
+    QCOMPARE(nbi.requests().size(), 2);
 
-    // GenieACS failing is reported, and the record is not marked.
-    nbi.setResponse("HTTP/1.1 500 Internal Server Error\r\nGenieACS-Version: 1.2.16\r\n"
-                    "Content-Length: 0\r\nConnection: close\r\n\r\n");
+    // GenieACS failing is reported, and the record is not marked; nothing to refresh.
+    *putStatus = 500;
     const FileRecord other = importPackage(QStringLiteral("tr069-client-6.48.4.npk"),
                                            QStringLiteral("tr069-client"), "6.48.4");
     m_screen->selectFile(other.fileName);
@@ -760,10 +774,11 @@ void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
     QCOMPARE(done.last().first().toBool(), false);
     QVERIFY(m_screen->statusLabel()->text().contains(QLatin1String("not uploaded")));
     QVERIFY(!m_library->record(other.id)->publishedTo.testFlag(firmware::PublishTarget::GenieAcs));
+    QVERIFY(calls().endsWith(QStringLiteral("PUT /files/tr069-client-6.48.4.npk")));
 
     // Several files from the upload dialog go to GenieACS one after the other.
-    nbi.setResponse("HTTP/1.1 201 Created\r\nGenieACS-Version: 1.2.16\r\nContent-Length: 0\r\n"
-                    "Connection: close\r\n\r\n");
+    *putStatus = 201;
+    const qsizetype sentBefore = nbi.requests().size();
     const QString a = writeFile(QStringLiteral("a.rsc"), "/system identity set name=a\n");
     const QString b = writeFile(QStringLiteral("b.rsc"), "/system identity set name=b\n");
     ui::UploadDialog *dialog = m_screen->openUpload({a, b});
@@ -773,13 +788,13 @@ void TestFilesScreen::uploadToGenieAcsSendsTheMetadataHeaders()
     QTest::mouseClick(dialog->uploadButton(), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(int(done.size()), before + 2, 20000);
     QVERIFY(done.at(before).first().toBool() && done.at(before + 1).first().toBool());
-    QStringList puts;
-    for (const QByteArray &request : nbi.requests()) {
-        if (request.startsWith("PUT /files/a.rsc") || request.startsWith("PUT /files/b.rsc"))
-            puts << QString::fromLatin1(request.left(16));
-    }
-    QCOMPARE(puts.size(), 2);
-    QVERIFY(nbi.requests().constLast().contains("fileType: 3 Vendor Configuration File"));
+    QCOMPARE(calls().mid(sentBefore),
+             QStringList({QStringLiteral("PUT /files/a.rsc"),
+                          QStringLiteral("DELETE /objects/firmwaredesk-cache-refresh"),
+                          QStringLiteral("PUT /files/b.rsc"),
+                          QStringLiteral("DELETE /objects/firmwaredesk-cache-refresh")}));
+    QCOMPARE(nbi.requests().at(sentBefore + 2).headers.value("filetype"),
+             QByteArray("3 Vendor Configuration File"));
 }
 
 void TestFilesScreen::actionsWithoutServicesAreDisabledWithAReason()

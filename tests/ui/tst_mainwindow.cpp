@@ -117,9 +117,7 @@ void TestMainWindow::startsWithActivityAndNoConnection()
 
 void TestMainWindow::testConnectionThenSaveConnectsTheStatusBar()
 {
-    CannedHttpServer nbi;
-    QVERIFY(nbi.start());
-    nbi.setResponse(CannedHttpServer::genieAcsHead("1.2.16", 1234));
+    CannedHttpServer nbi(CannedHttpServer::genieAcsHead("1.2.16", 1234));
 
     auto *dialog = openDialog();
     QVERIFY(dialog);
@@ -134,7 +132,8 @@ void TestMainWindow::testConnectionThenSaveConnectsTheStatusBar()
              qPrintable(dialog->resultLabel()->text()));
     QVERIFY(dialog->resultLabel()->text().contains(QLocale().toString(1234)));
     QVERIFY(!nbi.requests().isEmpty());
-    QVERIFY(nbi.requests().constFirst().startsWith("HEAD /devices/"));
+    QCOMPARE(nbi.requests().constFirst().method, QByteArray("HEAD"));
+    QVERIFY(nbi.requests().constFirst().target.startsWith("/devices/"));
 
     QTest::mouseClick(dialog->saveButton(), Qt::LeftButton);
     QCOMPARE(m_settings->acsProfiles().size(), 1);
@@ -172,9 +171,7 @@ void TestMainWindow::testConnectionFailures()
     QFETCH(QByteArray, response);
     QFETCH(bool, closePort);
     QFETCH(QString, expected);
-    CannedHttpServer server;
-    QVERIFY(server.start());
-    server.setResponse(response);
+    CannedHttpServer server(CannedHttpServer::raw(response));
     const QString url = server.baseUrl();
     if (closePort)
         server.close();
@@ -238,11 +235,11 @@ static QString testCertificateFingerprint()
 
 void TestMainWindow::untrustedCertificateApprovedByFingerprint()
 {
-    CannedHttpServer nbi;
-    QVERIFY(nbi.useTls(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
-                       QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key")));
-    QVERIFY(nbi.start());
-    nbi.setResponse(CannedHttpServer::genieAcsHead("1.2.16", 7));
+    const QSslConfiguration tls =
+        CannedHttpServer::tlsFromPem(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
+                                     QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key"));
+    QVERIFY(!tls.localCertificate().isNull());
+    CannedHttpServer nbi(CannedHttpServer::genieAcsHead("1.2.16", 7), &tls);
     const QString fingerprint = testCertificateFingerprint();
     QCOMPARE(fingerprint.size(), 64);
 
@@ -278,11 +275,11 @@ void TestMainWindow::untrustedCertificateApprovedByFingerprint()
 
 void TestMainWindow::untrustedCertificateDeclined()
 {
-    CannedHttpServer nbi;
-    QVERIFY(nbi.useTls(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
-                       QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key")));
-    QVERIFY(nbi.start());
-    nbi.setResponse(CannedHttpServer::genieAcsHead("1.2.16", 7));
+    const QSslConfiguration tls =
+        CannedHttpServer::tlsFromPem(QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.crt"),
+                                     QStringLiteral(FWD_TEST_DATA_DIR "/test-proxy.key"));
+    QVERIFY(!tls.localCertificate().isNull());
+    CannedHttpServer nbi(CannedHttpServer::genieAcsHead("1.2.16", 7), &tls);
     auto *dialog = openDialog();
     QVERIFY(dialog);
     dialog->urlEdit()->setText(nbi.baseUrl());
