@@ -131,7 +131,9 @@ bool FileServer::start(const FileServerConfig &requested)
         auto worker = std::make_unique<Worker>(shared, i, listenFd);
         QString error;
         if (!worker->start(&error)) {
-            m_workers.clear(); // stops the ones already running
+            for (auto &w : m_workers) // all stopped before any is destroyed: they wake each other
+                w->stop();
+            m_workers.clear();
             ::close(listenFd);
             return fail(error);
         }

@@ -83,6 +83,8 @@ Worker::Worker(std::shared_ptr<ServerShared> shared, int index, int listenFd)
 Worker::~Worker()
 {
     stop();
+    if (m_shared->loads)
+        m_shared->loads[m_index].wakeFd.store(-1, std::memory_order_relaxed);
     if (m_epoll >= 0)
         ::close(m_epoll);
     if (m_wake >= 0)
@@ -103,6 +105,8 @@ bool Worker::start(QString *error)
                      .arg(systemError(errno));
         return false;
     }
+    if (m_shared->loads)
+        m_shared->loads[m_index].wakeFd.store(m_wake, std::memory_order_relaxed);
     m_thread = std::thread([this] { run(); });
     return true;
 }
@@ -200,9 +204,30 @@ void Worker::updateListening(qint64 now)
                 least = qMin(least, m_shared->loads[i].connections.load(std::memory_order_relaxed));
         }
         want = mine <= least + kAcceptSlack;
+        m_shared->loads[m_index].waitingForOthers.store(!want && now >= m_acceptResumeMs,
+                                                        std::memory_order_relaxed);
     }
     if (want != m_listening)
         watchListener(want);
+}
+
+void Worker::wakeWorkersThatMayAccept(int mine)
+{
+    // A worker off the listener because it was ahead may accept again once the others hold
+    // about as many connections; without this it would only notice at its next recheck
+    // (kAcceptRecheckMs), idle meanwhile while this one works through a queue of handshakes.
+    for (int i = 0; i < m_shared->workerCount; ++i) {
+        ServerShared::WorkerLoad &other = m_shared->loads[i];
+        if (i == m_index || !other.waitingForOthers.load(std::memory_order_relaxed))
+            continue;
+        if (other.connections.load(std::memory_order_relaxed) > mine + kAcceptSlack)
+            continue;
+        const int fd = other.wakeFd.load(std::memory_order_relaxed);
+        if (fd >= 0 && other.waitingForOthers.exchange(false, std::memory_order_relaxed)) {
+            const quint64 one = 1;
+            [[maybe_unused]] const ssize_t n = ::write(fd, &one, sizeof one);
+        }
+    }
 }
 
 void Worker::setConnectionCount()
@@ -261,6 +286,8 @@ void Worker::acceptOne(qint64 now)
     auto *connection = new Connection(this, fd, text, port, now);
     m_connections.insert(connection);
     setConnectionCount();
+    if (m_shared->workerCount > 1)
+        wakeWorkersThatMayAccept(int(m_connections.size()));
     connection->start();
 }
 

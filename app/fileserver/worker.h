@@ -60,6 +60,10 @@ struct ServerShared
     struct alignas(64) WorkerLoad
     {
         std::atomic<int> connections{0};
+        // Set while the worker stays off the listener because it is ahead of the others; a
+        // worker that accepts wakes it through wakeFd (its eventfd) once it may accept again.
+        std::atomic<bool> waitingForOthers{false};
+        std::atomic<int> wakeFd{-1};
     };
     std::unique_ptr<WorkerLoad[]> loads;
     int workerCount = 0;
@@ -90,8 +94,9 @@ struct alignas(64) WorkerCounters
 // connection per wake-up so that a burst spreads over the workers. A worker holding more
 // connections than the least busy one plus kAcceptSlack stops watching the listener until the
 // others catch up (keep-alive clients such as wrk's stay on the worker that accepted them, so an
-// uneven start would last). Out of file descriptors, a worker stops watching the listener for a
-// moment and tries again.
+// uneven start would last); the worker whose accept lets it catch up wakes it at once, so that
+// in a burst of TLS handshakes no worker sits idle while another has a queue. Out of file
+// descriptors, a worker stops watching the listener for a moment and tries again.
 class Worker final
 {
 public:
@@ -139,6 +144,7 @@ private:
     // Watches the listener when this worker may accept now (not paused, not ahead of the others).
     void updateListening(qint64 now);
     void setConnectionCount();
+    void wakeWorkersThatMayAccept(int mine);
     void sweep(qint64 now);
     void closeAll();
     void dropFile(OpenFile *file);
