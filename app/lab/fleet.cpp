@@ -515,6 +515,11 @@ void Fleet::retrySession(SimulatedCpe &cpe, quint16 events, qint64 fromMs)
              fromMs + base + qint64(random(cpe.index, 3000 + quint64(m_sessions)) * double(base)));
 }
 
+void Fleet::setDownloadResponse(int index, const DownloadResponseProfile &response)
+{
+    m_downloadResponse.insert(index, response);
+}
+
 void Fleet::setConnectionRequestBehaviour(int index, ConnectionRequestBehaviour behaviour)
 {
     if (behaviour == ConnectionRequestBehaviour::Accept)
@@ -675,6 +680,16 @@ RpcResponse Fleet::rpc(const QString &deviceId, const RpcRequest &request)
         return r;
     }
     if (request.name == QLatin1String("Download")) {
+        const DownloadResponseProfile how =
+            m_downloadResponse.value(index, m_profile.downloadResponse);
+        if (how.kind == DownloadResponseProfile::Kind::Fault) {
+            r.fault = true;
+            r.faultCode = how.faultCode;
+            r.faultString = how.faultString.isEmpty()
+                                ? DownloadResponseProfile::cwmpFaultString(how.faultCode)
+                                : how.faultString;
+            return r;
+        }
         if (cpe.transfer || cpe.state != SimulatedCpe::State::Idle)
             return fault("9004", QStringLiteral("Resources exceeded"));
         cpe.transfer = std::make_unique<PendingTransfer>();
@@ -684,6 +699,15 @@ RpcResponse Fleet::rpc(const QString &deviceId, const RpcRequest &request)
         cpe.transfer->fileSize = qint64(request.args.value(QStringLiteral("fileSize")).toDouble());
         cpe.state = SimulatedCpe::State::DownloadPending;
         schedule(cpe, now + qint64(m_profile.downloadDelaySeconds) * 1000);
+        if (how.kind == DownloadResponseProfile::Kind::Applied) {
+            // Status 0: "completed and applied"; the lab's router still fetches the file (after
+            // downloadDelaySeconds, as with Status 1) and applies it without a reboot.
+            cpe.transfer->appliedAtOnce = true;
+            r.result.insert(QStringLiteral("status"), 0);
+            r.result.insert(QStringLiteral("startTime"), docvalue::fromMs(now));
+            r.result.insert(QStringLiteral("completeTime"), docvalue::fromMs(now));
+            return r;
+        }
         r.result.insert(QStringLiteral("status"), 1);
         r.result.insert(QStringLiteral("startTime"), docvalue::fromMs(0));
         r.result.insert(QStringLiteral("completeTime"), docvalue::fromMs(0));
@@ -908,12 +932,25 @@ void Fleet::finishDownload(quint32 index, int faultCode, const QString &faultStr
     qint64 transferMs = 0;
     if (cpe.flags & SimulatedCpe::SlowLink)
         transferMs = bytes * 1000 / std::max<qint64>(1, m_profile.failures.slowLinkBytesPerSecond);
+    const QString id = deviceId(int(index));
+    if (cpe.transfer->appliedAtOnce) {
+        // GenieACS took the Status 0 as done: no TransferComplete, no reboot; the next Inform
+        // carries the new version. A failure has no way to be reported (only logged).
+        if (faultCode == 0 && !newVersion.isEmpty())
+            cpe.version = newVersion;
+        cpe.transfer.reset();
+        cpe.state = SimulatedCpe::State::Idle;
+        scheduleNextInform(cpe);
+        qCInfo(lcLabCpe) << id << "download applied (Status 0)" << faultCode << faultString
+                         << newVersion;
+        Q_EMIT transferFinished(id, faultCode, faultString);
+        return;
+    }
     cpe.transfer->faultCode = faultCode;
     cpe.transfer->faultString = faultString;
     cpe.transfer->completeMs = now + transferMs;
     cpe.transfer->newVersion = newVersion;
     cpe.pendingEvents |= SimulatedCpe::TransferComplete | SimulatedCpe::MDownload;
-    const QString id = deviceId(int(index));
     if (faultCode == 0 && !newVersion.isEmpty()) {
         cpe.state = SimulatedCpe::State::Rebooting;
         cpe.pendingEvents |= SimulatedCpe::Boot;

@@ -36,6 +36,9 @@ struct PendingTransfer
     qint64 startMs = 0;
     qint64 completeMs = 0;
     QString newVersion; // applied at the reboot when not empty
+    // Answered DownloadResponse Status 0: the file is fetched and applied without a reboot and
+    // without a TransferComplete (GenieACS recorded the download as done already).
+    bool appliedAtOnce = false;
 };
 
 // How a router's connection-request endpoint answers (GENIEACS.md §3; transcripts T042-T055).
@@ -139,6 +142,9 @@ public:
     // Makes every session of one router crash GenieACS's CWMP worker (or not any more): the
     // session's lock stays until it expires, ~80 s after the Inform (GENIEACS.md N11).
     void setSessionCrash(int index, bool crash);
+    // How one router answers Download RPCs from now on (the profile's downloadResponse otherwise):
+    // Status 1, Status 0, or a SOAP fault.
+    void setDownloadResponse(int index, const DownloadResponseProfile &response);
     // A router opens a session now (tests and the CLI).
     void informNow(int index, quint16 events);
     // The value the router itself holds for a parameter (invalid when it has none).
@@ -193,6 +199,7 @@ private:
     std::vector<std::unique_ptr<SimulatedCpe>> m_cpes;
     QHash<QString, int> m_index;
     QHash<int, ConnectionRequestBehaviour> m_crBehaviour;
+    QHash<int, DownloadResponseProfile> m_downloadResponse;
     using WakeEntry = std::pair<qint64, quint32>;
     std::priority_queue<WakeEntry, std::vector<WakeEntry>, std::greater<>> m_wake;
     // Ends in sessions in progress: GenieACS done with its requests (a request slot free), the

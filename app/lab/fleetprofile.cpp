@@ -1,6 +1,7 @@
 #include "lab/fleetprofile.h"
 
 #include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -92,6 +93,61 @@ QString string(const QJsonObject &o, const char *key, const QString &fallback = 
 
 } // namespace
 
+QString DownloadResponseProfile::cwmpFaultString(const QString &code)
+{
+    // TR-069 Amendment 6, Table A.5 (CPE fault codes).
+    static const QHash<QString, QString> names = {
+        {QStringLiteral("9000"), QStringLiteral("Method not supported")},
+        {QStringLiteral("9001"), QStringLiteral("Request denied")},
+        {QStringLiteral("9002"), QStringLiteral("Internal error")},
+        {QStringLiteral("9003"), QStringLiteral("Invalid arguments")},
+        {QStringLiteral("9004"), QStringLiteral("Resources exceeded")},
+        {QStringLiteral("9010"), QStringLiteral("File transfer failure")},
+        {QStringLiteral("9012"), QStringLiteral("File transfer server authentication failure")},
+        {QStringLiteral("9013"), QStringLiteral("Unsupported protocol for file transfer")},
+        {QStringLiteral("9014"),
+         QStringLiteral("File transfer failure: unable to join multicast group")},
+        {QStringLiteral("9015"),
+         QStringLiteral("File transfer failure: unable to contact file server")},
+        {QStringLiteral("9016"), QStringLiteral("File transfer failure: unable to access file")},
+        {QStringLiteral("9017"),
+         QStringLiteral("File transfer failure: unable to complete download")},
+        {QStringLiteral("9018"), QStringLiteral("File transfer failure: file corrupted")},
+        {QStringLiteral("9019"),
+         QStringLiteral("File transfer failure: file authentication failure")},
+        {QStringLiteral("9020"),
+         QStringLiteral(
+             "File transfer failure: unable to complete download within specified time windows")}};
+    return names.value(code, QStringLiteral("Fault ") + code);
+}
+
+std::optional<DownloadResponseProfile> DownloadResponseProfile::fromJson(const QJsonValue &value,
+                                                                         QString *error)
+{
+    DownloadResponseProfile r;
+    if (value.isUndefined())
+        return r;
+    const QJsonObject o = value.toObject();
+    const QJsonValue code = o.value(QStringLiteral("faultCode"));
+    const QJsonValue status = o.value(QStringLiteral("status"));
+    if (!code.isUndefined() && status.isUndefined()) {
+        r.kind = Kind::Fault;
+        r.faultCode = code.isDouble() ? QString::number(code.toInt()) : code.toString();
+        r.faultString = string(o, "faultString", cwmpFaultString(r.faultCode));
+        bool ok = false;
+        const int n = r.faultCode.toInt(&ok);
+        if (ok && n >= 9000 && n <= 9899)
+            return r;
+    } else if (code.isUndefined() && status.isDouble() &&
+               (status.toDouble() == 0 || status.toDouble() == 1)) {
+        r.kind = status.toDouble() == 0 ? Kind::Applied : Kind::Queued;
+        return r;
+    }
+    *error = QStringLiteral("profile: downloadResponse must be {\"status\": 0}, {\"status\": 1} "
+                            "or {\"faultCode\": 9000-9899, \"faultString\": \"...\"}");
+    return std::nullopt;
+}
+
 FleetProfile FleetProfile::defaultProfile()
 {
     FleetProfile f;
@@ -155,6 +211,11 @@ std::optional<FleetProfile> FleetProfile::fromJson(const QByteArray &json, QStri
     }
     for (const QJsonValue &v : root.value(QStringLiteral("trustedCaFiles")).toArray())
         f.trustedCaFiles.append(v.toString());
+    const auto download =
+        DownloadResponseProfile::fromJson(root.value(QStringLiteral("downloadResponse")), error);
+    if (!download)
+        return std::nullopt;
+    f.downloadResponse = *download;
     const QJsonObject fail = root.value(QStringLiteral("failures")).toObject();
     f.failures.offline = number(fail, "offline", 0);
     f.failures.flakyDownload = number(fail, "flakyDownload", 0);

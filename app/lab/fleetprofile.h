@@ -8,6 +8,8 @@
 
 #include <optional>
 
+class QJsonValue;
+
 namespace fwd::lab {
 
 // One parameter of a simulated router's data model. The value may hold placeholders filled per
@@ -71,6 +73,25 @@ struct FailureProfile
     QList<QPair<QString, double>> connectionRequest;
 };
 
+// How a router answers a Download RPC (GENIEACS.md §6 "How results are recorded", §8.3).
+struct DownloadResponseProfile
+{
+    enum class Kind : quint8 {
+        Queued,  // DownloadResponse Status 1: fetches later, then a TransferComplete (default)
+        Applied, // Status 0: "applied immediately"; GenieACS expects no TransferComplete (T068)
+        Fault    // a SOAP fault instead of the DownloadResponse (T061)
+    };
+    Kind kind = Kind::Queued;
+    QString faultCode = QStringLiteral("9004");
+    QString faultString; // empty: the CWMP name of faultCode ("Resources exceeded", ...)
+
+    // From the profile's "downloadResponse": {"status": 1}, {"status": 0} or
+    // {"faultCode": "9004", "faultString": "..."}.
+    static std::optional<DownloadResponseProfile> fromJson(const QJsonValue &value, QString *error);
+    // The fault string of a CWMP fault code (TR-069 Table A.5), or "Fault <code>".
+    static QString cwmpFaultString(const QString &code);
+};
+
 // The simulated fleet, read from a JSON profile file (see tests/lab/data/profile-*.json).
 struct FleetProfile
 {
@@ -96,6 +117,8 @@ struct FleetProfile
     // PEM files of the CAs the routers trust for HTTPS downloads; empty = none (a router then
     // rejects every HTTPS server), "system" = the operating system's store.
     QStringList trustedCaFiles;
+    // How routers answer Download RPCs (Fleet::setDownloadResponse() per router).
+    DownloadResponseProfile downloadResponse;
 
     // 70 % MikroTik (TR-181, RouterOS 6.49.18 / 7.13, mipsbe/arm/arm64) and 30 % a TR-098 router
     // (Huawei BM632w, the genieacs-sim data model).

@@ -10,8 +10,14 @@
 #include "rawhttp.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSslKey>
 #include <QTest>
+
+#include <algorithm>
+#include <array>
 
 using namespace fwd::lab;
 using fwd::lab::test::RawHttpClient;
@@ -126,6 +132,10 @@ private Q_SLOTS:
     void concurrencyLimitTurnsRoutersAway();
     void sessionRpcAndDurationLimits();
     void crashedSessionKeepsTheLock();
+    void dueTasksRunInTimestampOrderEachOnItsChannel();
+    void downloadResponseStatus0AppliedAtOnce();
+    void downloadResponseFault();
+    void periodicInformsSpreadWithinTheJitter();
 
 private:
     void makeLab(FleetProfile profile, int devices, bool https = false);
@@ -356,15 +366,26 @@ void TestFleet::failedDownloads_data()
     QTest::addColumn<QString>("npkArchitecture");
     QTest::addColumn<QString>("code");
     QTest::addColumn<QString>("messagePart");
+    // "<package>-<version>" of every link of a descriptor the test writes (the router: mipsbe).
+    QTest::addColumn<QStringList>("packages");
     QTest::newRow("wrong architecture in the descriptor's NPK")
         << QStringLiteral("upgrade_7.14_arm.xml") << QStringLiteral("arm")
-        << QStringLiteral("cwmp.9010") << QStringLiteral("is for arm, this router is mipsbe");
+        << QStringLiteral("cwmp.9010") << QStringLiteral("is for arm, this router is mipsbe")
+        << QStringList();
     QTest::newRow("T059 file missing on the file server")
         << QStringLiteral("missing.xml") << QString() << QStringLiteral("cwmp.9016")
-        << QStringLiteral("Unexpected response 404");
+        << QStringLiteral("Unexpected response 404") << QStringList();
     QTest::newRow("not an upgrade descriptor")
         << QStringLiteral("garbage.xml") << QString() << QStringLiteral("cwmp.9018")
-        << QStringLiteral("file corrupted");
+        << QStringLiteral("file corrupted") << QStringList();
+    QTest::newRow("packages of different versions in the descriptor")
+        << QStringLiteral("upgrade_mixed.xml") << QString() << QStringLiteral("cwmp.9010")
+        << QStringLiteral("packages of different versions (7.14, 7.15)")
+        << QStringList{QStringLiteral("system-7.14"), QStringLiteral("tr069-client-7.15")};
+    QTest::newRow("no system package in the descriptor")
+        << QStringLiteral("upgrade_nosystem.xml") << QString() << QStringLiteral("cwmp.9010")
+        << QStringLiteral("no system package")
+        << QStringList{QStringLiteral("tr069-client-7.14"), QStringLiteral("wireless-7.14")};
 }
 
 void TestFleet::failedDownloads()
@@ -373,10 +394,29 @@ void TestFleet::failedDownloads()
     QFETCH(QString, npkArchitecture);
     QFETCH(QString, code);
     QFETCH(QString, messagePart);
+    QFETCH(QStringList, packages);
     RawHttpClient c(m_nbi->port());
     if (!npkArchitecture.isEmpty())
         putMikrotikUpgrade(fileName, QStringLiteral("7.14"), npkArchitecture, npkArchitecture,
                            m_fs->urlPrefix());
+    if (!packages.isEmpty()) {
+        fwd::firmware::UpgradeDescriptor d;
+        for (const QString &p : std::as_const(packages)) {
+            const qsizetype dash = p.lastIndexOf(u'-');
+            const QString file = p + QStringLiteral("-mipsbe.npk");
+            QCOMPARE(
+                c.request("PUT", "/files/" + path(file),
+                          npk(p.left(dash).toLatin1().constData(),
+                              p.mid(dash + 1).toLatin1().constData(), QStringLiteral("mipsbe")))
+                    .status,
+                201);
+            d.links << QUrl(m_fs->urlPrefix() + file);
+        }
+        QCOMPARE(c.request("PUT", "/files/" + path(fileName), d.toXml(),
+                           {{"fileType", "1 Firmware Upgrade Image"}})
+                     .status,
+                 201);
+    }
     if (fileName == QLatin1String("garbage.xml"))
         QCOMPARE(c.request("PUT", "/files/garbage.xml", "<html>not a descriptor</html>").status,
                  201);
@@ -1212,6 +1252,289 @@ void TestFleet::crashedSessionKeepsTheLock()
     m_fleet->informNow(0, SimulatedCpe::Periodic);
     QCOMPARE(m_fleet->sessionsCrashed(), 1);
     QVERIFY(m_store->isInSession(m_fleet->deviceId(0)));
+}
+
+void TestFleet::dueTasksRunInTimestampOrderEachOnItsChannel()
+{
+    // GENIEACS.md §8.1 and issue #3 "Sessions": due tasks first, in timestamp order (not the
+    // order they were queued in), each on channel task_<id>, then the presets. The tasks are
+    // queued late, early, not yet due; the early one faults, on its own channel only.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-order", "log(\"order \" + args[0]);").status, 200);
+    QCOMPARE(c.request("PUT", "/provisions/lab-order-fail",
+                       "log(\"order \" + args[0]);\nthrow new Error(\"lab \" + args[0]);")
+                 .status,
+             200);
+    QCOMPARE(
+        c.request(
+             "PUT", "/presets/lab-order",
+             R"({"weight":0,"channel":"lab-order","events":{},"configurations":[{"type":"provision","name":"lab-order","args":["preset"]}]})")
+            .status,
+        200);
+    const int hw = firstOf(QStringLiteral("huawei-bm632w"));
+    const QString id = m_fleet->deviceId(hw);
+    QStringList taskIds;
+    const QList<std::array<const char *, 3>> queued = {
+        {"lab-order", "late", "2026-12-01T06:30:02.000Z"},
+        {"lab-order-fail", "early", "2026-12-01T06:30:01.000Z"},
+        {"lab-order", "not-due", "2026-12-01T07:00:00.000Z"}};
+    for (const auto &[provision, arg, timestamp] : queued) {
+        const RawResponse r =
+            post(id, QByteArray(),
+                 QByteArray(R"({"name":"provisions","provisions":[[")") + provision + "\",\"" +
+                     arg + R"("]],"timestamp":")" + timestamp + "\"}");
+        QCOMPARE(r.status, 202);
+        QString e;
+        taskIds << docvalue::parseJson(r.body, &e).toMap().value(QStringLiteral("_id")).toString();
+        QVERIFY(!taskIds.last().isEmpty());
+    }
+    m_clock->advance(10 * 1000); // 06:30:10
+    const qsizetype before = m_fleet->engine().scriptLog().size();
+    m_fleet->informNow(hw, SimulatedCpe::Periodic);
+    QStringList ran;
+    const QString prefix = id + QStringLiteral(": order ");
+    for (const QString &line : m_fleet->engine().scriptLog().mid(before)) {
+        if (line.startsWith(prefix))
+            ran << line.mid(prefix.size());
+    }
+    QCOMPARE(ran, (QStringList{QStringLiteral("early"), QStringLiteral("late"),
+                               QStringLiteral("preset")}));
+    // The early task's fault is on task_<its id>; it stays queued, the late one is done, the
+    // one not due yet waits.
+    const QList<QVariantMap> f = faults(id);
+    QCOMPARE(f.size(), 1);
+    QCOMPARE(f.first().value(QStringLiteral("channel")).toString(),
+             QStringLiteral("task_") + taskIds.at(1));
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), QStringLiteral("script.Error"));
+    QCOMPARE(f.first().value(QStringLiteral("message")).toString(), QStringLiteral("lab early"));
+    QVERIFY(m_store->tasks().find(taskIds.at(1)));
+    QVERIFY(!m_store->tasks().find(taskIds.at(0)));
+    QVERIFY(m_store->tasks().find(taskIds.at(2)));
+}
+
+void TestFleet::downloadResponseStatus0AppliedAtOnce()
+{
+    // The profile's downloadResponse; bad values are refused.
+    QFile file(dataPath("profile-small.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QJsonObject json = QJsonDocument::fromJson(file.readAll()).object();
+    QString error;
+    for (const char *bad : {R"({"status":2})", R"({"faultCode":42})", R"("status0")",
+                            R"({"status":0,"faultCode":9004})"}) {
+        json.insert(QStringLiteral("downloadResponse"),
+                    QJsonDocument::fromJson(QByteArray("[") + bad + "]").array().first());
+        QVERIFY2(!FleetProfile::fromJson(QJsonDocument(json).toJson(), &error), bad);
+        QVERIFY(error.contains(QLatin1String("downloadResponse")));
+    }
+    json.insert(QStringLiteral("downloadResponse"), QJsonObject{{QStringLiteral("status"), 0}});
+    const auto profile = FleetProfile::fromJson(QJsonDocument(json).toJson(), &error);
+    QVERIFY2(profile, qPrintable(error));
+    QCOMPARE(int(profile->downloadResponse.kind), int(DownloadResponseProfile::Kind::Applied));
+    makeLab(*profile, 10);
+
+    const int hw = firstOf(QStringLiteral("huawei-bm632w"));
+    const QString id = m_fleet->deviceId(hw);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/files/fw-new-2.bin", "FWDLAB-FIRMWARE V200R001\n",
+                       {{"fileType", "1 Firmware Upgrade Image"}})
+                 .status,
+             201);
+    const RawResponse r = post(
+        id, "?connection_request",
+        R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"fw-new-2.bin","targetFileName":"target.img"})");
+    QCOMPARE(r.status, 200);
+    QCOMPARE(r.reason, QByteArray("OK"));
+    // T068: applied at once: Last* (GenieACS's bug: LastFileName and LastTargetFileName hold the
+    // FileType), LastDownload, StartTime and CompleteTime set in the session; no operation.
+    const QVariantMap doc = deviceDoc(id, QStringLiteral("Downloads"));
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1._object").toBool(), true);
+    QCOMPARE(docvalue::getPath(doc, u"Downloads.1._writable").toBool(), true);
+    const char *session = "2026-12-01T06:30:00.000Z";
+    struct Field
+    {
+        const char *name;
+        const char *value;
+        bool writable;
+        const char *type;
+    };
+    const Field fields[] = {{"FileType", "1 Firmware Upgrade Image", true, "xsd:string"},
+                            {"FileName", "fw-new-2.bin", true, "xsd:string"},
+                            {"TargetFileName", "target.img", true, "xsd:string"},
+                            {"Download", session, true, "xsd:dateTime"},
+                            {"LastFileType", "1 Firmware Upgrade Image", false, "xsd:string"},
+                            {"LastFileName", "1 Firmware Upgrade Image", false, "xsd:string"},
+                            {"LastTargetFileName", "1 Firmware Upgrade Image", false, "xsd:string"},
+                            {"LastDownload", session, false, "xsd:dateTime"},
+                            {"StartTime", session, false, "xsd:dateTime"},
+                            {"CompleteTime", session, false, "xsd:dateTime"}};
+    for (const Field &field : fields) {
+        const QString fieldPath = QStringLiteral("Downloads.1.") + QLatin1String(field.name);
+        const QVariantMap node = docvalue::getPath(doc, fieldPath).toMap();
+        QVERIFY2(!node.isEmpty(), field.name);
+        QCOMPARE(node.value(QStringLiteral("_value")).toString(), QLatin1String(field.value));
+        QCOMPARE(node.value(QStringLiteral("_writable")).toBool(), field.writable);
+        QCOMPARE(node.value(QStringLiteral("_type")).toString(), QLatin1String(field.type));
+        QCOMPARE(node.value(QStringLiteral("_object")).toBool(), false);
+    }
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QVERIFY(faults(id).isEmpty());
+
+    // The router still fetches the file, then applies it without a reboot or a TransferComplete:
+    // its next periodic Inform carries the new version.
+    QSignalSpy finished(m_fleet.get(), &Fleet::transferFinished);
+    advanceAndProcess(5000);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(finished.first().at(1).toInt(), 0);
+    QCOMPARE(m_fs->requestCount(), 1);
+    QVERIFY(!m_fleet->cpe(hw).transfer);
+    QCOMPARE(int(m_fleet->cpe(hw).state), int(SimulatedCpe::State::Idle));
+    advanceAndProcess(400 * 1000);
+    const QVariantMap after = deviceDoc(
+        id, QStringLiteral("InternetGatewayDevice.DeviceInfo.SoftwareVersion._value,_lastBoot,"
+                           "_lastInform,Downloads.1.LastDownload._value"));
+    QCOMPARE(docvalue::getPath(after, u"InternetGatewayDevice.DeviceInfo.SoftwareVersion._value")
+                 .toString(),
+             QStringLiteral("V200R001"));
+    QVERIFY(after.value(QStringLiteral("_lastInform")).toString() > QLatin1String(session));
+    QCOMPARE(after.value(QStringLiteral("_lastBoot")).toString(), QLatin1String(session));
+    QCOMPARE(docvalue::getPath(after, u"Downloads.1.LastDownload._value").toString(),
+             QLatin1String(session));
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+    QVERIFY(faults(id).isEmpty());
+}
+
+void TestFleet::downloadResponseFault()
+{
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/files/fw-new-2.bin", "FWDLAB-FIRMWARE V200R001\n",
+                       {{"fileType", "1 Firmware Upgrade Image"}})
+                 .status,
+             201);
+    // T061: the router answers the Download RPC itself with a SOAP fault (switched per router):
+    // the fault cwmp.<code> on the task's channel, and the task stays, faulted.
+    const int hw = firstOf(QStringLiteral("huawei-bm632w"));
+    const QString id = m_fleet->deviceId(hw);
+    DownloadResponseProfile refuse;
+    refuse.kind = DownloadResponseProfile::Kind::Fault;
+    refuse.faultCode = QStringLiteral("9010");
+    refuse.faultString = QStringLiteral("lab download refused");
+    m_fleet->setDownloadResponse(hw, refuse);
+    const QByteArray body =
+        R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":"fw-new-2.bin"})";
+    RawResponse r = post(id, "?connection_request", body);
+    QCOMPARE(r.status, 202);
+    QCOMPARE(r.reason, QByteArray("Task faulted"));
+    QString e;
+    const QString taskId =
+        docvalue::parseJson(r.body, &e).toMap().value(QStringLiteral("_id")).toString();
+    QList<QVariantMap> f = faults(id);
+    QCOMPARE(f.size(), 1);
+    QCOMPARE(f.first().value(QStringLiteral("_id")).toString(),
+             id + QStringLiteral(":task_") + taskId);
+    QCOMPARE(f.first().value(QStringLiteral("device")).toString(), id);
+    QCOMPARE(f.first().value(QStringLiteral("channel")).toString(),
+             QStringLiteral("task_") + taskId);
+    QCOMPARE(f.first().value(QStringLiteral("timestamp")).toString(),
+             QStringLiteral("2026-12-01T06:30:00.000Z"));
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), QStringLiteral("cwmp.9010"));
+    QCOMPARE(f.first().value(QStringLiteral("message")).toString(),
+             QStringLiteral("lab download refused"));
+    const QVariantMap detail = f.first().value(QStringLiteral("detail")).toMap();
+    QCOMPARE(detail.value(QStringLiteral("faultCode")).toString(), QStringLiteral("9010"));
+    QCOMPARE(detail.value(QStringLiteral("faultString")).toString(),
+             QStringLiteral("lab download refused"));
+    QVERIFY(detail.contains(QStringLiteral("setParameterValuesFault")));
+    QVERIFY(docvalue::kind(detail.value(QStringLiteral("setParameterValuesFault"))) ==
+            docvalue::Kind::Null);
+    QCOMPARE(f.first().value(QStringLiteral("retries")).toInt(), 0);
+    QCOMPARE(f.first().value(QStringLiteral("provisions")).toString(),
+             QStringLiteral("[[\"download\",\"1 Firmware Upgrade Image\",\"fw-new-2.bin\",\"\"]]"));
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("1"));
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
+    QVERIFY(!m_fleet->cpe(hw).transfer);
+    // After RETRY_DELAY the task runs again; the router now takes it (Status 1).
+    m_fleet->setDownloadResponse(hw, DownloadResponseProfile());
+    m_clock->advance(301 * 1000);
+    m_fleet->informNow(hw, SimulatedCpe::Periodic);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
+    QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("1"));
+    QVERIFY(faults(id).isEmpty());
+    QVERIFY(m_fleet->cpe(hw).transfer);
+
+    // A router busy with a transfer answers a second Download with 9004 (GENIEACS.md §8.7):
+    // two download tasks in one session, the second faults on its own channel.
+    const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
+    const QString mtId = m_fleet->deviceId(mt);
+    QStringList ids;
+    for (const char *name : {"fw-new-2.bin", "fw-other.bin"}) {
+        r = post(
+            mtId, QByteArray(),
+            QByteArray(R"({"name":"download","fileType":"1 Firmware Upgrade Image","fileName":")") +
+                name + "\"}");
+        QCOMPARE(r.status, 202);
+        ids << docvalue::parseJson(r.body, &e).toMap().value(QStringLiteral("_id")).toString();
+    }
+    QCOMPARE(post(mtId, "?connection_request", QByteArray()).status, 200);
+    QTRY_COMPARE(faults(mtId).size(), 1);
+    f = faults(mtId);
+    QCOMPARE(f.first().value(QStringLiteral("channel")).toString(),
+             QStringLiteral("task_") + ids.at(1));
+    QCOMPARE(f.first().value(QStringLiteral("code")).toString(), QStringLiteral("cwmp.9004"));
+    QCOMPARE(f.first().value(QStringLiteral("message")).toString(),
+             QStringLiteral("Resources exceeded"));
+    QVERIFY(!m_store->tasks().find(ids.at(0)));
+    QVERIFY(m_store->tasks().find(ids.at(1)));
+    QCOMPARE(m_fleet->cpe(mt).transfer->url, m_fs->urlPrefix() + QStringLiteral("fw-new-2.bin"));
+}
+
+void TestFleet::periodicInformsSpreadWithinTheJitter()
+{
+    // Issue #3: periodic informs with jitter. 200 routers, interval 300 s, jitter 0.1: the first
+    // informs after registration spread over one interval, and each later one comes 270-330 s
+    // after the router's previous one, spread over that whole window (not all at 300 s).
+    QFile file(dataPath("profile-small.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QString error;
+    auto profile = FleetProfile::fromJson(file.readAll(), &error);
+    QVERIFY2(profile, qPrintable(error));
+    QCOMPARE(profile->periodicInformIntervalSeconds, 300);
+    QCOMPARE(profile->informJitter, 0.1);
+    makeLab(*profile, 200);
+    const qint64 t0 = m_clock->nowMs();
+    QHash<QString, QList<qint64>> informs;
+    QObject context; // the connection goes with it
+    connect(m_fleet.get(), &Fleet::sessionFinished, &context,
+            [&](const QString &id) { informs[id].append(m_clock->nowMs() - t0); });
+    const qint64 stepMs = 250;
+    for (qint64 t = 0; t < 1000 * 1000; t += stepMs)
+        advanceAndProcess(stepMs);
+    QCOMPARE(informs.size(), 200);
+    std::array<int, 10> firstBins{}; // the first informs, per 30 s of the interval
+    std::array<int, 6> gapBins{};    // the gaps, per 10 s of 270-330 s
+    int gaps = 0;
+    for (auto it = informs.cbegin(); it != informs.cend(); ++it) {
+        const QList<qint64> &times = it.value();
+        QVERIFY2(times.size() >= 3, qPrintable(it.key()));
+        QVERIFY(times.first() > 0 && times.first() <= 300 * 1000);
+        ++firstBins.at(size_t(std::min<qint64>(9, (times.first() - 1) / 30000)));
+        for (qsizetype i = 1; i < times.size(); ++i) {
+            const qint64 gap = times.at(i) - times.at(i - 1);
+            QVERIFY2(gap >= 270 * 1000 && gap <= 330 * 1000 + stepMs,
+                     qPrintable(QStringLiteral("%1: %2 ms").arg(it.key()).arg(gap)));
+            ++gapBins.at(size_t(std::clamp<qint64>((gap - 270 * 1000) / 10000, 0, 5)));
+            ++gaps;
+        }
+    }
+    QVERIFY(gaps >= 400);
+    for (size_t i = 0; i < firstBins.size(); ++i)
+        QVERIFY2(firstBins.at(i) > 0, qPrintable(QStringLiteral("first informs, bin %1").arg(i)));
+    for (size_t i = 0; i < gapBins.size(); ++i)
+        QVERIFY2(gapBins.at(i) > gaps / 20, qPrintable(QStringLiteral("gaps %1-%2 s: %3 of %4")
+                                                           .arg(270 + 10 * i)
+                                                           .arg(280 + 10 * i)
+                                                           .arg(gapBins.at(i))
+                                                           .arg(gaps)));
 }
 
 QTEST_GUILESS_MAIN(TestFleet)

@@ -65,6 +65,7 @@ private Q_SLOTS:
     void presetSchedule();
     void provisionTaskSeesTagsArgsAndSessionTime();
     void scriptErrorFaultsPresetChannelOnly();
+    void presetsRunByWeightThenName();
     void onceOnlyDownloadProvision();
     void presetWithoutConfigurationsBreaksSessions();
     void sessionRpcLimit();
@@ -384,6 +385,33 @@ void TestPresets::scriptErrorFaultsPresetChannelOnly()
     QCOMPARE(c.request("DELETE", "/faults/" + enc(m_mt) + ":fw-upgrade").status, 200);
     m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
     QVERIFY(tags(m_mt).contains(QStringLiteral("same_channel")));
+}
+
+void TestPresets::presetsRunByWeightThenName()
+{
+    // GENIEACS.md §6: presets apply by weight, then by name. The weights are the reverse of the
+    // names' order, order-b and order-c tie, and they are PUT in none of these orders (the lab
+    // keeps presets in insertion order, as MongoDB does).
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-order", "log(\"order \" + args[0]);").status, 200);
+    const QList<QPair<QByteArray, int>> presets = {
+        {"order-c", 10}, {"order-a", 30}, {"order-d", -5}, {"order-b", 10}};
+    for (const auto &[name, weight] : presets)
+        putPreset(
+            name,
+            R"({"weight":)" + QByteArray::number(weight) +
+                R"(,"events":{},"configurations":[{"type":"provision","name":"lab-order","args":[")" +
+                name + R"("]}]})");
+    const qsizetype before = m_fleet->engine().scriptLog().size();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QStringList ran;
+    const QString prefix = m_mt + QStringLiteral(": order ");
+    for (const QString &line : m_fleet->engine().scriptLog().mid(before)) {
+        if (line.startsWith(prefix))
+            ran << line.mid(prefix.size());
+    }
+    QCOMPARE(ran, (QStringList{QStringLiteral("order-d"), QStringLiteral("order-b"),
+                               QStringLiteral("order-c"), QStringLiteral("order-a")}));
 }
 
 void TestPresets::onceOnlyDownloadProvision()
