@@ -49,6 +49,14 @@ bool LabServer::start()
             return false;
         profile = *p;
     }
+    if (m_options.fsCertificateFile.isEmpty() != m_options.fsKeyFile.isEmpty()) {
+        // One without the other would serve plain HTTP (or fail later) without saying why.
+        m_error = m_options.fsCertificateFile.isEmpty()
+                      ? tr("--fs-key needs --fs-cert: a private key without its certificate "
+                           "cannot serve HTTPS")
+                      : tr("--fs-cert needs --fs-key: the certificate's private key is missing");
+        return false;
+    }
     if (!m_options.fsCertificateFile.isEmpty()) {
         QFile cert(m_options.fsCertificateFile);
         QFile key(m_options.fsKeyFile);

@@ -2,8 +2,11 @@
 #include "firmware/npkwriter.h"
 #include "firmware/upgradedescriptor.h"
 #include "lab/docvalue.h"
+#include "lab/labcommandline.h"
 #include "rawhttp.h"
 
+#include <QCommandLineOption>
+#include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
@@ -25,6 +28,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void upgradeOneRouterOfAThousand();
     void badInvocation();
+    void helpAndReadmeNameEveryOption();
 
 private:
     QByteArray get(const QByteArray &target);
@@ -207,14 +211,61 @@ void TestLabProcess::badInvocation()
         QCOMPARE(r.exitCode(), 2);
         QVERIFY2(r.readAllStandardError().contains(message), message.constData());
     }
-    // The options app/lab/README.md documents.
+    // A key without its certificate (or the reverse) is refused, not ignored (which served
+    // plain HTTP without a word).
+    const QList<QPair<QStringList, QByteArray>> halfTls = {
+        {{QStringLiteral("--fs-key"), QStringLiteral("/nonexistent.key")},
+         "--fs-key needs --fs-cert"},
+        {{QStringLiteral("--fs-cert"), QStringLiteral("/nonexistent.pem")},
+         "--fs-cert needs --fs-key"}};
+    for (const auto &[args, message] : halfTls) {
+        QProcess r;
+        r.start(QStringLiteral(FWD_LAB_EXE),
+                QStringList{QStringLiteral("--devices"), QStringLiteral("1"),
+                            QStringLiteral("--port"), QStringLiteral("0"),
+                            QStringLiteral("--fs-port"), QStringLiteral("0")} +
+                    args);
+        QVERIFY(r.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(r.state() == QProcess::NotRunning, 10000);
+        QCOMPARE(r.exitCode(), 1);
+        const QByteArray err = r.readAllStandardError();
+        QVERIFY2(err.contains(message), err.constData());
+        QVERIFY(!r.readAllStandardOutput().contains("NBI http"));
+    }
+}
+
+void TestLabProcess::helpAndReadmeNameEveryOption()
+{
     QProcess help;
     help.start(QStringLiteral(FWD_LAB_EXE), {QStringLiteral("--help")});
     QVERIFY(help.waitForFinished(10000));
-    const QByteArray text = help.readAllStandardOutput();
-    for (const char *option : {"--exact-file-size", "--ext-dir", "--ext-timeout-ms",
-                               "--max-concurrent-requests", "--stats-every"})
-        QVERIFY2(text.contains(option), option);
+    const QString text = QString::fromUtf8(help.readAllStandardOutput());
+    QFile readmeFile(QStringLiteral(FWD_LAB_README));
+    QVERIFY(readmeFile.open(QIODevice::ReadOnly));
+    const QString readme = QString::fromUtf8(readmeFile.readAll());
+    // Every option the parser accepts (the list main.cpp gives it), not a hand-kept subset.
+    const QList<QCommandLineOption> options = LabCommandLine::options();
+    QVERIFY(options.size() >= 16);
+    for (const QCommandLineOption &o : options) {
+        for (const QString &name : o.names()) {
+            const QString flag =
+                (name.size() == 1 ? QStringLiteral("-") : QStringLiteral("--")) + name;
+            // --help: a line of its own ("  --devices <N>  Number of ...").
+            const QRegularExpression entry(QStringLiteral("(?m)^\\s+(-\\w, )?%1( <[^>]+>)?\\s")
+                                               .arg(QRegularExpression::escape(flag)));
+            QVERIFY2(entry.match(text).hasMatch(),
+                     qPrintable(QString(flag + QStringLiteral(" in --help"))));
+            // app/lab/README.md "Run": `--devices N`, `--fs-cert`/`--fs-key`, ...
+            const QString quoted = QStringLiteral("`") + flag;
+            QVERIFY2(readme.contains(QString(quoted + u'`')) ||
+                         readme.contains(QString(quoted + u' ')),
+                     qPrintable(QString(flag + QStringLiteral(" in app/lab/README.md"))));
+        }
+    }
+    // Since MAX_CONCURRENT_REQUESTS counts requests, not sessions (README "Sessions in time").
+    const QString flat = text.simplified();
+    QVERIFY(flat.contains(QLatin1String("finds this many CWMP requests in progress")));
+    QVERIFY(!flat.contains(QLatin1String("sessions in progress")));
 }
 
 QTEST_GUILESS_MAIN(TestLabProcess)
