@@ -129,6 +129,7 @@ bool parseDevice(const QJsonObject &document, DeviceRecord *out, QString *error)
         d.dataModel = DeviceRecord::DataModel::Tr181;
         d.softwareVersion = parameterAt(document, QLatin1String(DeviceField::SoftwareVersionTr181));
         d.hardwareVersion = parameterAt(document, QLatin1String(DeviceField::HardwareVersionTr181));
+        d.architecture = parameterAt(document, QLatin1String(DeviceField::MikrotikArchName));
     }
 
     const QJsonObject downloads = document.value(QLatin1String("Downloads")).toObject();

@@ -50,6 +50,7 @@ struct DeviceRecord
     DataModel dataModel = DataModel::Unknown;
     ParameterValue softwareVersion; // from the data model's DeviceInfo
     ParameterValue hardwareVersion;
+    ParameterValue architecture; // MikroTik: Device.DeviceInfo.X_MIKROTIK_ArchName
     QList<DownloadRecord> downloads;
     QDateTime lastReboot; // the Reboot virtual parameter
 };

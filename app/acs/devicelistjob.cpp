@@ -38,7 +38,8 @@ QStringList DeviceListJob::listProjection()
             QLatin1String(DeviceField::SoftwareVersionTr098),
             QLatin1String(DeviceField::SoftwareVersionTr181),
             QLatin1String(DeviceField::HardwareVersionTr098),
-            QLatin1String(DeviceField::HardwareVersionTr181)};
+            QLatin1String(DeviceField::HardwareVersionTr181),
+            QLatin1String(DeviceField::MikrotikArchName)};
 }
 
 NbiRequest DeviceListJob::pageRequest() const

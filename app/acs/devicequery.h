@@ -30,6 +30,9 @@ inline constexpr char SoftwareVersionTr098[] = "InternetGatewayDevice.DeviceInfo
 inline constexpr char SoftwareVersionTr181[] = "Device.DeviceInfo.SoftwareVersion";
 inline constexpr char HardwareVersionTr098[] = "InternetGatewayDevice.DeviceInfo.HardwareVersion";
 inline constexpr char HardwareVersionTr181[] = "Device.DeviceInfo.HardwareVersion";
+// RouterOS's architecture (arm, arm64, mipsbe, tile, x86, …): MikroTik's TR-181 extension, which
+// picks the packages of an upgrade (MIKROTIK.md).
+inline constexpr char MikrotikArchName[] = "Device.DeviceInfo.X_MIKROTIK_ArchName";
 } // namespace DeviceField
 
 // A typed filter over GenieACS devices that the Devices screen, groups and batches share. It

@@ -4,6 +4,7 @@
 #include "transcript.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace fwd::acs;
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void identityAndVersionAfterInform();
     void bootAndBootstrap();
     void projectedDocument();
+    void mikrotikTr181Document();
     void downloads_data();
     void downloads();
     void notADevice();
@@ -80,6 +82,54 @@ void TestDeviceDocument::projectedDocument()
     QCOMPARE(d.lastInform, utc("2026-12-01T06:32:52.924Z"));
     QVERIFY(d.tags.isEmpty());
     QVERIFY(d.oui.isEmpty());
+}
+
+void TestDeviceDocument::mikrotikTr181Document()
+{
+    // A RouterOS router (TR-181 `Device.` root, MikroTik's X_MIKROTIK_ArchName), tagged, in
+    // the shape GenieACS 1.2.16 stores it after a refresh of Device.DeviceInfo (GENIEACS.md §2).
+    const QByteArray json = R"({
+      "_id": "E48D8C-RB5009UG%2BS%2BIN-HCY08ABC123",
+      "_deviceId": {"_Manufacturer": "MikroTik", "_OUI": "E48D8C",
+                    "_ProductClass": "RB5009UG+S+IN", "_SerialNumber": "HCY08ABC123"},
+      "_registered": "2026-11-30T09:00:00.000Z",
+      "_lastInform": "2026-12-01T06:40:12.345Z",
+      "_lastBoot": "2026-12-01T06:39:58.000Z",
+      "_tags": ["wave1", "fw-7.16"],
+      "Device": {"_object": true, "_writable": false, "_timestamp": "2026-12-01T06:40:12.345Z",
+        "DeviceInfo": {"_object": true, "_writable": false,
+          "_timestamp": "2026-12-01T06:40:12.345Z",
+          "SoftwareVersion": {"_value": "7.16.2", "_type": "xsd:string",
+            "_timestamp": "2026-12-01T06:40:12.345Z", "_writable": false, "_object": false},
+          "HardwareVersion": {"_value": "r2", "_type": "xsd:string",
+            "_timestamp": "2026-12-01T06:40:12.345Z", "_writable": false, "_object": false},
+          "X_MIKROTIK_ArchName": {"_value": "arm64", "_type": "xsd:string",
+            "_timestamp": "2026-12-01T06:40:12.345Z", "_writable": false, "_object": false}}}
+    })";
+    QJsonParseError e;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &e);
+    QCOMPARE(e.error, QJsonParseError::NoError);
+    DeviceRecord d;
+    QVERIFY(parseDevice(doc.object(), &d));
+    QCOMPARE(d.id, QStringLiteral("E48D8C-RB5009UG%2BS%2BIN-HCY08ABC123"));
+    QCOMPARE(d.manufacturer, QStringLiteral("MikroTik"));
+    QCOMPARE(d.productClass, QStringLiteral("RB5009UG+S+IN"));
+    QCOMPARE(d.serialNumber, QStringLiteral("HCY08ABC123"));
+    QCOMPARE(d.dataModel, DeviceRecord::DataModel::Tr181);
+    QCOMPARE(d.softwareVersion.text(), QStringLiteral("7.16.2"));
+    QCOMPARE(d.softwareVersion.timestamp, utc("2026-12-01T06:40:12.345Z"));
+    QCOMPARE(d.hardwareVersion.text(), QStringLiteral("r2"));
+    QVERIFY(d.architecture.present);
+    QCOMPARE(d.architecture.text(), QStringLiteral("arm64"));
+    QCOMPARE(d.tags, (QStringList{QStringLiteral("wave1"), QStringLiteral("fw-7.16")}));
+    QCOMPARE(d.lastInform, utc("2026-12-01T06:40:12.345Z"));
+    QCOMPARE(d.lastBoot, utc("2026-12-01T06:39:58.000Z"));
+    QVERIFY(d.downloads.isEmpty());
+
+    // The TR-098 documents of other vendors have no architecture.
+    DeviceRecord huawei;
+    QVERIFY(parseDevice(firstDocument("001"), &huawei));
+    QVERIFY(!huawei.architecture.present);
 }
 
 void TestDeviceDocument::downloads_data()
