@@ -1,5 +1,6 @@
 #include "compositionroot.h"
 
+#include "acs/faultsweepscheduler.h"
 #include "core/clock.h"
 #include "core/logging.h"
 #include "core/paths.h"
@@ -37,6 +38,7 @@ struct CompositionRoot::Parts
     std::unique_ptr<store::AuditLog> audit;
     std::unique_ptr<models::AuditLogModel> auditModel;
     std::unique_ptr<models::ConnectionStatus> connection;
+    std::unique_ptr<acs::FaultSweepScheduler> faultSweeps;
     std::unique_ptr<store::SqlFileCatalog> fileCatalog;
     std::unique_ptr<firmware::FileLibrary> library;
     std::unique_ptr<HttpLinkProbe> linkProbe;
@@ -65,6 +67,7 @@ CompositionRoot::~CompositionRoot()
         m_parts->store->drain();
         QCoreApplication::sendPostedEvents();
     }
+    m_parts->faultSweeps.reset(); // before the client it sweeps with
     m_parts->connection.reset();
     m_parts->auditModel.reset();
     m_parts->audit.reset();
@@ -81,6 +84,11 @@ CompositionRoot::~CompositionRoot()
 ui::MainWindow *CompositionRoot::window() const
 {
     return m_parts->window.get();
+}
+
+const acs::FaultSweepScheduler *CompositionRoot::faultSweeps() const
+{
+    return m_parts->faultSweeps.get();
 }
 
 bool CompositionRoot::start()
@@ -126,6 +134,13 @@ bool CompositionRoot::start()
     QObject::connect(p.connection.get(), &models::ConnectionStatus::clientChanged,
                      p.connection.get(),
                      [uploader = p.uploader.get()](acs::NbiClient *c) { uploader->setClient(c); });
+    // W5 (app/acs/README.md): faults of tasks with an expiry make GenieACS re-send the task at
+    // every session. The active profile's GenieACS is swept as soon as its client exists and
+    // then every minute, asynchronously; the sweeps log what they delete.
+    p.faultSweeps = std::make_unique<acs::FaultSweepScheduler>();
+    QObject::connect(p.connection.get(), &models::ConnectionStatus::clientChanged,
+                     p.faultSweeps.get(),
+                     [sweeps = p.faultSweeps.get()](acs::NbiClient *c) { sweeps->setClient(c); });
 
     // The built-in file server runs with the application; its access log goes to the store.
     p.fileServer =

@@ -10,6 +10,9 @@ namespace fwd {
 namespace ui {
 class MainWindow;
 }
+namespace acs {
+class FaultSweepScheduler;
+}
 
 // Builds the services, wires them and shows the main window. The only place that knows the
 // concrete classes of everything.
@@ -23,6 +26,8 @@ public:
     bool start();
     QString error() const { return m_error; }
     ui::MainWindow *window() const;
+    // The sweep of expiring tasks' faults on the active GenieACS (W5); for tests.
+    const acs::FaultSweepScheduler *faultSweeps() const;
 
 private:
     struct Parts;

@@ -89,6 +89,12 @@ public:
         // How long GenieACS waits for the device's session after a connection request
         // (the task's `timeout` query parameter); GenieACS's own default is 4000 ms.
         int connectionRequestWaitMs = 4000;
+        // An idempotent call whose connection closes without an answer this soon after it was
+        // sent went out on a keep-alive connection the server was closing (Node closes idle
+        // ones after 5 s; the FIN crosses the request): it is sent again. A request that
+        // crashes GenieACS's NBI worker is dropped only after about 21 s (N2) and is never
+        // sent again. 0 = never re-send after a dropped connection.
+        int staleConnectionWindowMs = 1000;
     };
 
     NbiClient(fwd::AcsProfile profile, QString password, QObject *parent = nullptr);

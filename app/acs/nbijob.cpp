@@ -177,6 +177,8 @@ void NbiJob::send(QNetworkAccessManager &manager)
     m_body.clear();
     m_abort = Abort::None;
     m_untrusted = false;
+    m_answerStarted = false;
+    m_droppedQuickly = false;
     const QNetworkRequest request = m_client.buildRequest(m_request, m_requestId);
     qCDebug(lcNbi).noquote() << m_requestId << "→" << m_request.method
                              << redactUrl(request.url().toString(QUrl::FullyEncoded)) << "attempt"
@@ -218,6 +220,7 @@ void NbiJob::send(QNetworkAccessManager &manager)
     }
     m_reply = reply;
     connect(reply, &QNetworkReply::readyRead, this, &NbiJob::onReadyRead);
+    connect(reply, &QNetworkReply::metaDataChanged, this, [this] { m_answerStarted = true; });
     connect(reply, &QNetworkReply::finished, this, &NbiJob::onFinished);
     connect(reply, &QNetworkReply::downloadProgress, this, [this](qint64 received, qint64) {
         m_timeout.start();
@@ -233,6 +236,7 @@ void NbiJob::send(QNetworkAccessManager &manager)
     });
     m_timeout.setInterval(m_client.timeoutFor(m_request));
     m_timeout.start();
+    m_attemptTimer.start();
 }
 
 void NbiJob::onReadyRead()
@@ -245,6 +249,8 @@ void NbiJob::onReadyRead()
     // would reserve 256 MiB per chunk and leave it attached to every body.
     const qint64 room = std::max<qint64>(0, limit - m_body.size()) + 1;
     m_body += m_reply->read(std::min(m_reply->bytesAvailable(), room));
+    if (!m_body.isEmpty())
+        m_answerStarted = true;
     if (m_body.size() > limit) {
         m_abort = Abort::TooLarge;
         m_reply->abort();
@@ -282,6 +288,10 @@ void NbiJob::onFinished()
     m_body = QByteArray();
     result.peerCertificate = reply->sslConfiguration().peerCertificate();
     result.certificateUntrusted = m_untrusted;
+    if (result.httpStatus != 0)
+        m_answerStarted = true;
+    m_droppedQuickly = m_attemptTimer.isValid() &&
+                       m_attemptTimer.elapsed() < m_client.options().staleConnectionWindowMs;
     const auto networkError = reply->error();
 
     NbiStatus status = classify(result, int(networkError));
@@ -332,9 +342,16 @@ NbiStatus NbiJob::classify(const NbiReply &reply, int networkErrorCode) const
     switch (m_abort) {
     case Abort::Cancelled:
         return fail(NbiError::Cancelled, tr("The request was cancelled."));
-    case Abort::Timeout:
-        return fail(NbiError::Timeout,
-                    tr("%1 did not answer within %2 seconds.").arg(host).arg(timeoutMs / 1000.0));
+    case Abort::Timeout: {
+        QString message =
+            tr("%1 did not answer within %2 seconds.").arg(host).arg(timeoutMs / 1000.0);
+        if (silentTimeout() && m_request.idempotent)
+            message += QLatin1Char(' ') +
+                       tr("It was not sent again: GenieACS 1.2.10 and later also fall silent, "
+                          "for about 21 seconds, when a request crashes the NBI worker, and a "
+                          "second copy would crash it again.");
+        return fail(NbiError::Timeout, message + notRepeatedNote());
+    }
     case Abort::TooLarge:
         return fail(NbiError::TooLarge,
                     tr("The answer from %1 is larger than %2 MiB; it was cut off.")
@@ -348,7 +365,8 @@ NbiStatus NbiJob::classify(const NbiReply &reply, int networkErrorCode) const
         switch (networkError) {
         case QNetworkReply::NoError:
             return fail(NbiError::NoResponse,
-                        tr("%1 closed the connection without an HTTP answer.").arg(host));
+                        tr("%1 closed the connection without an HTTP answer.").arg(host) +
+                            notRepeatedNote());
         case QNetworkReply::ConnectionRefusedError:
             return fail(NbiError::Refused,
                         tr("%1 refused the connection: nothing listens there, or GenieACS's NBI "
@@ -359,12 +377,22 @@ NbiStatus NbiJob::classify(const NbiReply &reply, int networkErrorCode) const
                                                     .arg(m_client.profile().nbiUrl.host()));
         case QNetworkReply::RemoteHostClosedError:
         case QNetworkReply::ContentReSendError: // see OneShotBody
+            if (m_droppedQuickly)
+                // GenieACS drops a crashing request only after about 21 s (N2); this soon, the
+                // server closed an idle keep-alive connection as the request went out.
+                return fail(NbiError::NoResponse,
+                            tr("%1 closed the connection without an HTTP answer right after the "
+                               "request was sent, as a server does when it closes an idle "
+                               "connection at that moment.")
+                                    .arg(host) +
+                                notRepeatedNote());
             return fail(NbiError::NoResponse,
                         tr("%1 closed the connection without an HTTP answer. GenieACS 1.2.10 and "
                            "later do this when a request crashes its NBI worker (for example an "
                            "invalid task or query); the NBI is then unavailable for about 20 "
                            "seconds.")
-                            .arg(host));
+                                .arg(host) +
+                            notRepeatedNote());
         case QNetworkReply::TimeoutError:
             return fail(
                 NbiError::Timeout,
@@ -452,18 +480,43 @@ bool NbiJob::shouldRetry(const NbiStatus &status, const NbiReply &reply) const
     if (!m_request.idempotent || m_attempts >= maxAttempts)
         return false;
     switch (status.error) {
-    case NbiError::Refused:
     case NbiError::Timeout:
+        // GenieACS >= 1.2.10 answers a request that crashes its NBI worker with silence, for
+        // about 21 s (N2); a client timeout shorter than that (the profile default is 15 s)
+        // must not send it again. Retried: a timeout after the answer had begun (a stalled
+        // body), Qt's own timeout, and any timeout from GenieACS <= 1.2.9 (it answers a crash
+        // with 500 at once).
+        return !silentTimeout();
+    case NbiError::Refused:
     case NbiError::Network:
     case NbiError::DeviceInSession:
         return true;
     case NbiError::HttpError:
         return reply.httpStatus == 502 || reply.httpStatus == 503 || reply.httpStatus == 504;
+    case NbiError::NoResponse:
+        // On GenieACS ≥ 1.2.10 a request that crashed the NBI worker loses its connection after
+        // about 21 s (N2); sending it again would crash the worker again. A connection that
+        // closes at once was a stale keep-alive connection: the server never read the request.
+        return m_droppedQuickly;
     default:
-        // NoResponse is not retried: on GenieACS ≥ 1.2.10 it means the request crashed the NBI
-        // worker, and sending it again would crash the worker again.
         return false;
     }
+}
+
+bool NbiJob::silentTimeout() const
+{
+    return m_abort == Abort::Timeout && !m_answerStarted &&
+           m_client.generation() != GenieAcsVersion::Generation::Legacy;
+}
+
+QString NbiJob::notRepeatedNote() const
+{
+    if (m_request.idempotent)
+        return {};
+    return QLatin1Char(' ') +
+           tr("The request was not sent again because repeating it is not safe; it may or may "
+              "not have taken effect (for a task: look for it in GenieACS's task list before "
+              "creating it again).");
 }
 
 int NbiJob::retryDelayMs(const NbiReply &reply) const

@@ -69,6 +69,11 @@ private:
     void onTimeout();
     NbiStatus classify(const NbiReply &reply, int networkError) const;
     bool shouldRetry(const NbiStatus &status, const NbiReply &reply) const;
+    // Our timer ran out before any byte of an answer came, from a server that may be GenieACS
+    // 1.2.10 or later: that is also what a request that crashed its NBI worker looks like.
+    bool silentTimeout() const;
+    // The sentence added to a failure of a call that is never repeated.
+    QString notRepeatedNote() const;
     int retryDelayMs(const NbiReply &reply) const;
     void deliver(const NbiReply &reply, const NbiStatus &status);
 
@@ -85,7 +90,10 @@ private:
     QTimer m_timeout;
     QTimer m_retryTimer;
     QElapsedTimer m_elapsed;
+    QElapsedTimer m_attemptTimer; // since this attempt was handed to Qt
     Abort m_abort = Abort::None;
+    bool m_answerStarted = false;  // this attempt received a status line or body bytes
+    bool m_droppedQuickly = false; // closed within the client's staleConnectionWindowMs
     bool m_untrusted = false;
     bool m_started = false;
     bool m_finished = false;

@@ -118,6 +118,7 @@ private Q_SLOTS:
     void presetsProvisionsVirtualParameters();
     void refusedInputNeverReachesGenieAcs();
     void crashedWorkerIsReportedAndOutageRetried();
+    void silenceOfACrashedWorkerIsNotResentAfterTimeout();
     void expiringTaskFaultIsClearedAfterConnectionRequest();
     void expiringTaskFaultsAreSwept();
 
@@ -693,7 +694,9 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     // the failing connection, then refused connections until the worker is back. Sent raw here,
     // past the client's own checks, to make the lab crash as GenieACS 1.2.16 would (T099).
     m_expectedCrashes = 1;
-    m_nbi->http().setCrashEmulation(50, 1500);
+    // Dropped after 1.2 s, outside the client's 1 s stale-connection window (GenieACS: ~21 s);
+    // the port then refuses connections until 2.7 s after the crash (1.5 s after the drop).
+    m_nbi->http().setCrashEmulation(1200, 2700);
     NbiRequest raw;
     raw.method = "DELETE";
     raw.path = "/files/no-such-file.bin";
@@ -708,8 +711,9 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     QVERIFY(m_nbi->http().isCrashed());
 
     // During the outage an idempotent call is refused, retried with backoff, and succeeds once
-    // the worker is back (1.5 s outage, long enough for a loaded machine to send the first
-    // attempt inside it; retries after 50, 100, 200, 400, 400, … ms, about 4 s in all).
+    // the worker is back (1.5 s of outage left after the drop, long enough for a loaded machine
+    // to send the first attempt inside it; retries after 50, 100, 200, 400, 400, … ms, about
+    // 4 s in all).
     NbiClient::Options o = m_client->options();
     o.maxAttempts = 12;
     o.retryBaseDelayMs = 50;
@@ -719,6 +723,47 @@ void TestNbiClient::crashedWorkerIsReportedAndOutageRetried()
     QVERIFY2(count.ok(), qPrintable(count.errorString));
     QVERIFY2(count.attempts > 1, "the first attempt fell into the outage");
     QCOMPARE(count.payload, qint64(7));
+}
+
+void TestNbiClient::silenceOfACrashedWorkerIsNotResentAfterTimeout()
+{
+    // GenieACS 1.2.16 keeps the connection of a request that crashed its NBI worker open and
+    // silent for ~21 s (N2); the profile's default timeout is 15 s. The timeout must not send it
+    // again: with several NBI workers the copy would crash a second one, with one it would
+    // crash the restarted worker. Here the drop comes after 1.5 s and the timeout after 0.5 s;
+    // the client is patient enough to outlast the 1.5 s outage if it did retry.
+    QVERIFY(run<CountResult>(m_client->countDevices(DeviceFilter::all())).ok());
+    QCOMPARE(m_client->generation(), GenieAcsVersion::Generation::Modern);
+    m_expectedCrashes = 1;
+    m_nbi->http().setCrashEmulation(1500, 1500);
+    QSignalSpy crashes(&m_nbi->http(), &fwd::lab::HttpServer::crashed);
+    QSignalSpy recovered(&m_nbi->http(), &fwd::lab::HttpServer::recovered);
+    fwd::AcsProfile p = m_client->profile();
+    p.timeoutMs = 500;
+    NbiClient::Options o = m_client->options();
+    o.maxAttempts = 12;
+    o.retryBaseDelayMs = 50;
+    o.retryMaxDelayMs = 300;
+    NbiClient shortTimeout(p, QString(), nullptr, o);
+    // A new client knows the generation after its first answer (GenieACS-Version: 1.2.16).
+    QVERIFY(run<CountResult>(shortTimeout.countDevices(DeviceFilter::all())).ok());
+    NbiRequest raw; // idempotent, like every DELETE the client sends
+    raw.method = "DELETE";
+    raw.path = "/files/no-such-file.bin";
+    auto *crash = new NbiRawJob(shortTimeout, raw);
+    QSignalSpy crashSpy(crash, &NbiRawJob::finished);
+    crash->start();
+    QVERIFY(crashSpy.wait(20000));
+    const auto status = crashSpy.at(0).at(1).value<NbiStatus>();
+    QCOMPARE(status.error, NbiError::Timeout);
+    QCOMPARE(status.attempts, 1);
+    QVERIFY2(status.errorString.contains(QLatin1String("not sent again")),
+             qPrintable(status.errorString));
+    // The worker comes back and nothing crashes it a second time.
+    QVERIFY(recovered.wait(10000));
+    QCOMPARE(crashes.size(), 1);
+    QVERIFY(run<CountResult>(m_client->countDevices(DeviceFilter::all())).ok());
+    QCOMPARE(crashes.size(), 1);
 }
 
 void TestNbiClient::expiringTaskFaultIsClearedAfterConnectionRequest()

@@ -2,12 +2,17 @@
 // 4xx/5xx, malformed JSON, bodies cut in the middle or without end; retries and backoff; the
 // in-flight cap and its queue; the pacing of connection requests; request headers.
 #include "acs/actionjob.h"
+#include "acs/devicelistjob.h"
+#include "acs/faultsweepscheduler.h"
 #include "acs/queryjob.h"
 #include "acs/taskjob.h"
 
 #include "fakenetworkaccessmanager.h"
 
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
 #include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
@@ -65,6 +70,66 @@ FakeNetworkAccessManager::Handler sequence(QList<Script> scripts)
 
 const QByteArray TwoDevices = R"([{"_id":"202BC1-BM632w-000000"},{"_id":"202BC1-BM632w-000001"}])";
 
+// Every message of every category while it lives, debug included (fwd.* and qt.network.*).
+class LogCapture
+{
+public:
+    struct Line
+    {
+        QtMsgType type;
+        QString category;
+        QString text;
+    };
+    LogCapture()
+    {
+        s_lines = &m_lines;
+        QLoggingCategory::setFilterRules(
+            QStringLiteral("fwd.*.debug=true\nqt.network.*.debug=true"));
+        m_previous = qInstallMessageHandler(&LogCapture::handle);
+    }
+    ~LogCapture()
+    {
+        qInstallMessageHandler(m_previous);
+        QLoggingCategory::setFilterRules(QString());
+        s_lines = nullptr;
+    }
+    Q_DISABLE_COPY_MOVE(LogCapture)
+    const QList<Line> &lines() const { return m_lines; }
+    int count(QtMsgType type, const QString &part) const
+    {
+        int n = 0;
+        for (const Line &l : m_lines)
+            n += l.type == type && l.text.contains(part) ? 1 : 0;
+        return n;
+    }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &text)
+    {
+        if (s_lines)
+            s_lines->append({type, QString::fromLatin1(context.category), text});
+    }
+    static inline QList<Line> *s_lines = nullptr;
+    QList<Line> m_lines;
+    QtMessageHandler m_previous = nullptr;
+};
+
+QByteArray faultDocument(const QString &taskId)
+{
+    const QString device = QStringLiteral("202BC1-BM632w-000004");
+    return QJsonDocument(
+               QJsonObject{
+                   {QStringLiteral("_id"), QString(device + QStringLiteral(":task_") + taskId)},
+                   {QStringLiteral("device"), device},
+                   {QStringLiteral("channel"), QString(QStringLiteral("task_") + taskId)},
+                   {QStringLiteral("code"), QStringLiteral("cwmp.9001")},
+                   {QStringLiteral("message"), QStringLiteral("Request denied")},
+                   {QStringLiteral("retries"), 0},
+                   {QStringLiteral("timestamp"), QStringLiteral("2026-12-01T06:34:48.681Z")},
+                   {QStringLiteral("expiry"), QStringLiteral("2026-12-01T07:34:48.681Z")}})
+        .toJson(QJsonDocument::Compact);
+}
+
 } // namespace
 
 class TestNbiJob final : public QObject
@@ -88,6 +153,13 @@ private Q_SLOTS:
     void longCallsLeaveRoomForOthers();
     void operationsUnsupportedOnLegacy();
     void retryAfterIsHonoured();
+    void droppedConnectionIsResentOnlyWhenSafe_data();
+    void droppedConnectionIsResentOnlyWhenSafe();
+    void keysetPagingAsksForIdsAfterTheLastOne();
+    void credentialsNeverReachTheLog();
+    void faultSweepsAtStartThenPeriodically();
+    void faultSweepFailuresAreLoggedOnce();
+    void faultSweepFollowsTheClient();
 };
 
 void TestNbiJob::queryErrorMatrix_data()
@@ -120,12 +192,22 @@ void TestNbiJob::queryErrorMatrix_data()
         << QStringLiteral("broke in the middle");
     QTest::newRow("endless body") << QList<Script>{Script::of(Kind::Endless)} << NbiError::TooLarge
                                   << 1 << 0 << QStringLiteral("larger than");
-    QTest::newRow("hang: timeout, retried once, then given up")
-        << QList<Script>{Script::of(Kind::Hang)} << NbiError::Timeout << 2 << 0
-        << QStringLiteral("did not answer");
-    QTest::newRow("connection dropped without answer: not re-sent")
-        << QList<Script>{Script::of(Kind::Reset), Script::genie(200, "OK", TwoDevices)}
-        << NbiError::NoResponse << 1 << 0 << QStringLiteral("crashes its NBI worker");
+    // Silence is what GenieACS >= 1.2.10 sends for ~21 s when a request crashed its NBI worker
+    // (N2): a timeout before any byte of an answer is not re-sent (see tst_hostileserver
+    // timeoutIsResentOnlyWhenNoCrashIsPossible for the cases that are).
+    QTest::newRow("hang: timeout, not re-sent")
+        << QList<Script>{Script::of(Kind::Hang)} << NbiError::Timeout << 1 << 0
+        << QStringLiteral("not sent again");
+    // The stale-connection window is 100 ms here (1 s by default); GenieACS drops the connection
+    // of a crashing request after ~21 s.
+    Script lateReset = Script::of(Kind::Reset);
+    lateReset.delayMs = 150;
+    QTest::newRow("connection dropped without answer after the window: not re-sent")
+        << QList<Script>{lateReset, Script::genie(200, "OK", TwoDevices)} << NbiError::NoResponse
+        << 1 << 0 << QStringLiteral("crashes its NBI worker");
+    QTest::newRow("connection dropped at once (stale keep-alive connection): re-sent")
+        << QList<Script>{Script::of(Kind::Reset), Script::genie(200, "OK", TwoDevices, total)}
+        << NbiError::None << 2 << 2 << QString();
     QTest::newRow("refused, then ok")
         << QList<Script>{Script::of(Kind::Refuse), Script::genie(200, "OK", TwoDevices, total)}
         << NbiError::None << 2 << 2 << QString();
@@ -171,6 +253,7 @@ void TestNbiJob::queryErrorMatrix()
     NbiClient::Options options = fastRetries();
     options.maxAttempts = 3;
     options.maxBodyBytes = 1024 * 1024;
+    options.staleConnectionWindowMs = 100;
     // Two attempts for the rows that exhaust their retries, to keep the test short.
     if (scripts.size() == 1)
         options.maxAttempts = 2;
@@ -238,7 +321,7 @@ void TestNbiJob::requestsCarryTheHouseHeaders()
     QCOMPARE(r.attribute(QNetworkRequest::Http2AllowedAttribute).toBool(), false);
     QCOMPARE(r.attribute(QNetworkRequest::RedirectPolicyAttribute).toInt(),
              int(QNetworkRequest::ManualRedirectPolicy));
-    // The query is percent-encoded, '+' included (GenieACS reads a bare '+' as a space).
+    // The query is percent-encoded (a '+' as well: keysetPagingAsksForIdsAfterTheLastOne).
     QCOMPARE(fake->requests().at(0).url.toEncoded(),
              QByteArray("http://127.0.0.1:7557/tasks/?query=%7B%7D"));
 }
@@ -519,6 +602,13 @@ void TestNbiJob::legacyGenerationChecksDeviceBeforeTagging()
     QVERIFY(spy.wait());
     QCOMPARE(spy.at(0).at(0).value<ActionResult>().error, NbiError::NoSuchDevice);
     QCOMPARE(seen, QList<QByteArray>{"GET /devices/"}); // the POST was never sent
+    // 1.2.9 and older wait up to 30 s for a running session even without a connection request:
+    // a queued task's call gets longer than the profile's timeout.
+    QVERIFY(
+        f.client
+            ->createTask(QStringLiteral("202BC1-BM632w-000000"), TaskSpec::reboot(), TaskOptions())
+            ->request()
+            .timeoutMs >= 60000);
 
     // On 1.2.10+ GenieACS answers 404 itself: no look-up first.
     version = "1.2.16";
@@ -533,6 +623,12 @@ void TestNbiJob::legacyGenerationChecksDeviceBeforeTagging()
     QVERIFY(spy2.wait());
     QVERIFY(spy2.at(0).at(0).value<ActionResult>().ok());
     QCOMPARE(seen, QList<QByteArray>{"POST /devices/202BC1-BM632w-000000/tags/wave1"});
+    QCOMPARE(
+        f.client
+            ->createTask(QStringLiteral("202BC1-BM632w-000000"), TaskSpec::reboot(), TaskOptions())
+            ->request()
+            .timeoutMs,
+        0); // the profile's
 }
 
 void TestNbiJob::longCallsLeaveRoomForOthers()
@@ -614,6 +710,275 @@ void TestNbiJob::retryAfterIsHonoured()
     // 60 s asked, capped at the client's maximum delay (600 ms here), far above the 5 ms base.
     QVERIFY2(sentAt.at(1) - sentAt.at(0) >= 550,
              qPrintable(QString::number(sentAt.at(1) - sentAt.at(0))));
+}
+
+void TestNbiJob::droppedConnectionIsResentOnlyWhenSafe_data()
+{
+    QTest::addColumn<bool>("task");
+    QTest::addColumn<int>("dropAfterMs");
+    QTest::addColumn<NbiError>("error");
+    QTest::addColumn<int>("sent");
+    QTest::addColumn<QStringList>("messageParts");
+    // Within the stale-connection window (100 ms here) the server closed an idle keep-alive
+    // connection as the request went out: it never read it. Later, it may have read it (GenieACS
+    // drops a crashing request after ~21 s, N2).
+    QTest::newRow("query dropped at once: sent again")
+        << false << 0 << NbiError::None << 2 << QStringList();
+    QTest::newRow("query dropped after the window: not sent again")
+        << false << 150 << NbiError::NoResponse << 1
+        << QStringList{QStringLiteral("crashes its NBI worker")};
+    QTest::newRow("task POST dropped at once: not sent again, may have been queued")
+        << true << 0 << NbiError::NoResponse << 1
+        << QStringList{QStringLiteral("right after the request was sent"),
+                       QStringLiteral("may or may not have taken effect"),
+                       QStringLiteral("task list")};
+    QTest::newRow("task POST dropped after the window: not sent again")
+        << true << 150 << NbiError::NoResponse << 1
+        << QStringList{QStringLiteral("crashes its NBI worker"), QStringLiteral("task list")};
+}
+
+void TestNbiJob::droppedConnectionIsResentOnlyWhenSafe()
+{
+    QFETCH(bool, task);
+    QFETCH(int, dropAfterMs);
+    QFETCH(NbiError, error);
+    QFETCH(int, sent);
+    QFETCH(QStringList, messageParts);
+    Script drop = Script::of(Kind::Reset);
+    drop.delayMs = dropAfterMs;
+    NbiClient::Options options = fastRetries();
+    options.staleConnectionWindowMs = 100;
+    Fixture f(sequence({drop, Script::genie(200, "OK", "[]", {{"total", "0"}})}), 5000, options);
+    NbiStatus status;
+    if (task) {
+        auto *job = f.client->createTask(QStringLiteral("202BC1-BM632w-000000"), TaskSpec::reboot(),
+                                         TaskOptions());
+        QSignalSpy spy(job, &TaskJob::finished);
+        job->start();
+        QVERIFY(spy.wait());
+        status = spy.at(0).at(0).value<TaskResult>();
+    } else {
+        auto *job = f.client->query(Collection::Tasks, QueryOptions());
+        QSignalSpy spy(job, &QueryJob::finished);
+        job->start();
+        QVERIFY(spy.wait());
+        status = spy.at(0).at(0).value<QueryResult>();
+    }
+    QCOMPARE(status.error, error);
+    QCOMPARE(status.attempts, sent);
+    QCOMPARE(f.fake->requests().size(), sent);
+    for (const QString &part : std::as_const(messageParts))
+        QVERIFY2(status.errorString.contains(part), qPrintable(status.errorString));
+}
+
+void TestNbiJob::keysetPagingAsksForIdsAfterTheLastOne()
+{
+    // GenieACS has no cursors and no default limit: large lists page on _id, each page asking
+    // for the ids after the last one received, sorted by _id (GENIEACS.md §1).
+    Fixture f(sequence(
+        {Script::genie(200, "OK", TwoDevices, {{"total", "3"}}),
+         Script::genie(200, "OK", R"([{"_id":"202BC1-BM632w-000002"}])", {{"total", "1"}})}));
+    auto *job = f.client->listDevices(DeviceFilter::where(QLatin1String(DeviceField::ProductClass),
+                                                          DeviceFilter::Op::Equals,
+                                                          QStringLiteral("RB5009UG+S+IN")),
+                                      {QStringLiteral("_id")}, 2);
+    QSignalSpy spy(job, &DeviceListJob::finished);
+    job->start();
+    QVERIFY(spy.wait());
+    const auto result = spy.at(0).at(0).value<DeviceListResult>();
+    QVERIFY2(result.ok(), qPrintable(result.errorString));
+    QCOMPARE(result.payload.received, qint64(3));
+    QCOMPARE(f.fake->requests().size(), 2);
+
+    QList<QJsonObject> queries;
+    for (const auto &request : f.fake->requests()) {
+        // A bare '+' would reach GenieACS's query parser as a space.
+        const QByteArray encoded = request.url.toEncoded();
+        QVERIFY2(!encoded.contains('+') && encoded.contains("RB5009UG%2BS%2BIN"),
+                 encoded.constData());
+        const QUrlQuery items(request.url);
+        QCOMPARE(request.url.path(), QStringLiteral("/devices/"));
+        QCOMPARE(items.queryItemValue(QStringLiteral("sort"), QUrl::FullyDecoded),
+                 QStringLiteral("{\"_id\":1}"));
+        QCOMPARE(items.queryItemValue(QStringLiteral("limit"), QUrl::FullyDecoded),
+                 QStringLiteral("2"));
+        QJsonParseError e;
+        const QJsonDocument d = QJsonDocument::fromJson(
+            items.queryItemValue(QStringLiteral("query"), QUrl::FullyDecoded).toUtf8(), &e);
+        QVERIFY2(e.error == QJsonParseError::NoError && d.isObject(),
+                 qPrintable(request.url.toString()));
+        queries.append(d.object());
+    }
+    const QByteArray first = QJsonDocument(queries.at(0)).toJson(QJsonDocument::Compact);
+    const QByteArray second = QJsonDocument(queries.at(1)).toJson(QJsonDocument::Compact);
+    QVERIFY2(!first.contains("$gt"), first.constData());
+    QVERIFY2(second.contains(R"({"_id":{"$gt":"202BC1-BM632w-000001"}})"), second.constData());
+    // The filter itself stays in every page's query.
+    QVERIFY2(first.contains("RB5009UG+S+IN") && second.contains("RB5009UG+S+IN"),
+             second.constData());
+}
+
+void TestNbiJob::credentialsNeverReachTheLog()
+{
+    // STYLE.md: one log line per request and reply, credentials redacted. Everything the client
+    // logs, debug included, for good and failing calls, must hold neither the password nor the
+    // Authorization header's Base64.
+    const QString user = QStringLiteral("nbi-admin");
+    const QString password = QStringLiteral("Pa55:w0rd-9q7");
+    const QByteArray basic = (user + QLatin1Char(':') + password).toUtf8().toBase64();
+    LogCapture log;
+    fwd::AcsProfile p = profile(200);
+    p.username = user;
+    auto manager =
+        std::make_unique<FakeNetworkAccessManager>([](const FakeNetworkAccessManager::Captured &c) {
+            const QString path = c.url.path();
+            if (path.startsWith(QLatin1String("/presets/")))
+                return Script::answer(401, "Unauthorized", "bad credentials");
+            if (path.startsWith(QLatin1String("/files/")))
+                return Script::of(Kind::Reset);
+            if (path.startsWith(QLatin1String("/operations/")))
+                return Script::of(Kind::Hang);
+            if (c.method == "POST")
+                return Script::genie(
+                    202, "Task faulted",
+                    R"({"name":"reboot","device":"d","_id":"6b0e6a88d9d97b726a6a0ff4"})");
+            return Script::genie(200, "OK", "[]", {{"total", "0"}});
+        });
+    FakeNetworkAccessManager *fake = manager.get();
+    NbiClient::Options options = fastRetries();
+    options.maxAttempts = 2;
+    NbiClient client(p, password, std::move(manager), options);
+    QList<NbiJob *> jobs{client.query(Collection::Devices, QueryOptions()),
+                         client.query(Collection::Presets, QueryOptions()),
+                         client.query(Collection::Files, QueryOptions()),
+                         client.query(Collection::Operations, QueryOptions()),
+                         client.createTask(QStringLiteral("202BC1-BM632w-000000"),
+                                           TaskSpec::reboot(), TaskOptions())};
+    int finished = 0;
+    for (NbiJob *job : jobs)
+        connect(job, &QObject::destroyed, this, [&finished] { ++finished; });
+    for (NbiJob *job : jobs)
+        job->start();
+    QTRY_COMPARE_WITH_TIMEOUT(finished, int(jobs.size()), 10000);
+    // The header was sent, and the log saw the calls and their failures.
+    QCOMPARE(fake->requests().constFirst().request.rawHeader("Authorization"), "Basic " + basic);
+    QVERIFY(log.count(QtDebugMsg, QStringLiteral("→")) >= 4);
+    QVERIFY(log.count(QtWarningMsg, QStringLiteral("failed")) >= 3);
+    const QStringList secrets{password, QString::fromLatin1(basic),
+                              QString::fromLatin1(password.toUtf8().toBase64()),
+                              QString::fromLatin1(QUrl::toPercentEncoding(password))};
+    for (const auto &line : log.lines())
+        for (const QString &secret : secrets)
+            QVERIFY2(!line.text.contains(secret),
+                     qPrintable(line.category + QLatin1String(": ") + line.text));
+}
+
+void TestNbiJob::faultSweepsAtStartThenPeriodically()
+{
+    // W5: the composition root runs a FaultSweepScheduler per connected ACS. It sweeps at once,
+    // then `intervalMs` after each sweep (a minute in the application, 1 s here), sooner
+    // after a full page; never two at a time.
+    const QString first = QStringLiteral("6b0e6a88d9d97b726a6a0ff1");
+    const QString second = QStringLiteral("6b0e6a88d9d97b726a6a0ff2");
+    QList<QByteArray> lists{"[" + faultDocument(first) + "," + faultDocument(second) + "]",
+                            "[" + faultDocument(second) + "]"};
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> listedAt;
+    Fixture f([&](const FakeNetworkAccessManager::Captured &c) {
+        if (c.method == "DELETE")
+            return Script::genie(200, "OK");
+        listedAt.append(clock.elapsed());
+        return Script::genie(200, "OK", lists.isEmpty() ? QByteArray("[]") : lists.takeFirst());
+    });
+    FaultSweepScheduler::Options o;
+    o.intervalMs = 1000;
+    o.moreDelayMs = 0;
+    o.limit = 2;
+    FaultSweepScheduler sweeps(o);
+    QSignalSpy swept(&sweeps, &FaultSweepScheduler::swept);
+    LogCapture log;
+    sweeps.setClient(f.client.get());
+    QVERIFY(sweeps.isSweeping()); // at once, without waiting for the interval
+    QVERIFY(!sweeps.sweepNow());  // one at a time
+    QTRY_COMPARE(swept.size(), 3);
+    // 1st: a full page of two (cleared), so the 2nd follows at once; 2nd: one; 3rd: none, one
+    // interval later.
+    const auto r1 = swept.at(0).at(0).value<FaultSweepResult>();
+    const auto r2 = swept.at(1).at(0).value<FaultSweepResult>();
+    const auto r3 = swept.at(2).at(0).value<FaultSweepResult>();
+    QCOMPARE(r1.payload.cleared.size(), 2);
+    QVERIFY(r1.payload.more);
+    QCOMPARE(r2.payload.cleared.size(), 1);
+    QVERIFY(!r2.payload.more);
+    QCOMPARE(r3.payload.cleared.size(), 0);
+    QCOMPARE(sweeps.faultsCleared(), 3);
+    QCOMPARE(listedAt.size(), 3);
+    QVERIFY2(listedAt.at(1) - listedAt.at(0) < 900,
+             qPrintable(QString::number(listedAt.at(1) - listedAt.at(0))));
+    // One interval (a coarse timer: it may fire up to 5 % early).
+    QVERIFY2(listedAt.at(2) - listedAt.at(1) >= 940,
+             qPrintable(QString::number(listedAt.at(2) - listedAt.at(1))));
+    QVERIFY(sweeps.nextSweepInMs() > 0 && sweeps.nextSweepInMs() <= 1000);
+    // What was deleted is logged.
+    QCOMPARE(log.count(QtInfoMsg, QStringLiteral("deleted 2 faults")), 1);
+    QCOMPARE(log.count(QtInfoMsg, QStringLiteral("deleted 1 faults")), 1);
+    int deletes = 0;
+    for (const auto &request : f.fake->requests())
+        deletes += request.method == "DELETE" ? 1 : 0;
+    QCOMPARE(deletes, 3);
+}
+
+void TestNbiJob::faultSweepFailuresAreLoggedOnce()
+{
+    // An unreachable ACS: the sweep keeps its rhythm, warns once, and says when it works again.
+    bool refuse = true;
+    Fixture f([&](const FakeNetworkAccessManager::Captured &) {
+        return refuse ? Script::of(Kind::Refuse) : Script::genie(200, "OK", "[]");
+    });
+    FaultSweepScheduler::Options o;
+    o.intervalMs = 50;
+    FaultSweepScheduler sweeps(o);
+    QSignalSpy swept(&sweeps, &FaultSweepScheduler::swept);
+    LogCapture log;
+    sweeps.setClient(f.client.get());
+    QTRY_COMPARE(swept.size(), 3);
+    QVERIFY(sweeps.isFailing());
+    QCOMPARE(swept.at(2).at(0).value<FaultSweepResult>().error, NbiError::Refused);
+    QCOMPARE(log.count(QtWarningMsg, QStringLiteral("sweep of faults")), 1);
+    refuse = false;
+    QTRY_VERIFY(!sweeps.isFailing());
+    QCOMPARE(log.count(QtInfoMsg, QStringLiteral("works again")), 1);
+}
+
+void TestNbiJob::faultSweepFollowsTheClient()
+{
+    // The active profile changes: the old client's sweep stops, the new one is swept at once;
+    // no profile, no sweeps.
+    Script slow = Script::genie(200, "OK", "[]");
+    slow.delayMs = 200;
+    Fixture a(sequence({slow}));
+    Fixture b(sequence({Script::genie(200, "OK", "[]")}));
+    FaultSweepScheduler sweeps;
+    QSignalSpy swept(&sweeps, &FaultSweepScheduler::swept);
+    sweeps.setClient(a.client.get());
+    QVERIFY(sweeps.isSweeping());
+    sweeps.setClient(b.client.get()); // a's sweep is cancelled, b's starts
+    QTRY_COMPARE(swept.size(), 1);
+    QVERIFY(swept.at(0).at(0).value<FaultSweepResult>().ok());
+    QCOMPARE(b.fake->requests().size(), 1);
+    QVERIFY(sweeps.nextSweepInMs() > 50000); // the default minute
+    sweeps.setClient(nullptr);
+    QCOMPARE(sweeps.nextSweepInMs(), -1);
+    QVERIFY(!sweeps.sweepNow());
+    QCOMPARE(a.fake->open(), 0); // a's sweep was aborted
+    QCOMPARE(swept.size(), 1);   // and reported nothing
+    QCOMPARE(a.fake->requests().size(), 1);
+    // A client that goes away stops the sweeps too.
+    sweeps.setClient(b.client.get());
+    QTRY_COMPARE(swept.size(), 2);
+    b.client.reset();
+    QVERIFY(!sweeps.sweepNow());
 }
 
 QTEST_GUILESS_MAIN(TestNbiJob)

@@ -1,3 +1,4 @@
+#include "acs/faultsweepscheduler.h"
 #include "commandline.h"
 #include "compositionroot.h"
 #include "ui/connectiondialog.h"
@@ -94,6 +95,14 @@ void TestStartup::firstRunConnectsToTheEmbeddedLab()
                                  QLatin1String("Lab (embedded): GenieACS 1.2.16, 1,000 devices")),
                              20000);
     QVERIFY(!root.window()->findChild<ui::ConnectionDialog *>());
+    // W5: the connected GenieACS is swept for faults of expiring tasks at start, then every
+    // minute (the scheduler itself is tested in tests/acs/tst_nbijob).
+    const acs::FaultSweepScheduler *sweeps = root.faultSweeps();
+    QVERIFY(sweeps);
+    QTRY_VERIFY_WITH_TIMEOUT(sweeps->sweepsFinished() >= 1, 20000);
+    QVERIFY(sweeps->client());
+    QVERIFY(!sweeps->isFailing());
+    QVERIFY2(sweeps->nextSweepInMs() > 30000, qPrintable(QString::number(sweeps->nextSweepInMs())));
     // The built-in file server runs, over HTTPS.
     QVERIFY2(root.window()->fileServerLabel()->text().contains(QLatin1String("https://")),
              qPrintable(root.window()->fileServerLabel()->text()));
