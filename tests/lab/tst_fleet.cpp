@@ -40,6 +40,24 @@ QByteArray npk(const char *name, const char *version, const QString &architectur
     return fwd::firmware::NpkWriter::build(spec);
 }
 
+// The first document of a GenieACS 1.2.16 transcript's response body
+// (tests/lab/data/transcripts-cwmp: recorded with a hand-made CPE, so not replayed as they are).
+QVariantMap transcriptDocument(const char *name)
+{
+    QFile f(dataPath("transcripts-cwmp") + u'/' + QLatin1String(name));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    QString e;
+    return docvalue::parseJson(f.readAll(), &e)
+        .toMap()
+        .value(QStringLiteral("response"))
+        .toMap()
+        .value(QStringLiteral("body"))
+        .toList()
+        .value(0)
+        .toMap();
+}
+
 QByteArray path(const QString &s)
 {
     return s.toUtf8().toPercentEncoding("/?=&:,");
@@ -1376,6 +1394,30 @@ void TestFleet::downloadResponseStatus0AppliedAtOnce()
         QCOMPARE(node.value(QStringLiteral("_type")).toString(), QLatin1String(field.type));
         QCOMPARE(node.value(QStringLiteral("_object")).toBool(), false);
     }
+    // The same shape as GenieACS's own document (T068, with the same file and target names):
+    // every field, its attributes, and every value but the times.
+    const QVariantMap t068 =
+        transcriptDocument("068-downloads-subtree-after-download-status-0.json")
+            .value(QStringLiteral("Downloads"))
+            .toMap()
+            .value(QStringLiteral("1"))
+            .toMap();
+    QVERIFY(!t068.isEmpty());
+    const QVariantMap ours = docvalue::getPath(doc, u"Downloads.1").toMap();
+    QCOMPARE(ours.keys(), t068.keys());
+    for (auto it = t068.cbegin(); it != t068.cend(); ++it) {
+        if (it.key().startsWith(u'_'))
+            continue;
+        const QVariantMap theirs = it.value().toMap();
+        const QVariantMap mine = ours.value(it.key()).toMap();
+        QVERIFY2(mine.keys() == theirs.keys(), qPrintable(it.key()));
+        for (const char *attribute : {"_object", "_writable", "_type"})
+            QVERIFY2(mine.value(QLatin1String(attribute)) == theirs.value(QLatin1String(attribute)),
+                     qPrintable(it.key() + u' ' + QLatin1String(attribute)));
+        if (theirs.value(QStringLiteral("_type")).toString() != QLatin1String("xsd:dateTime"))
+            QCOMPARE(mine.value(QStringLiteral("_value")).toString(),
+                     theirs.value(QStringLiteral("_value")).toString());
+    }
     QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
     QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
     QVERIFY(faults(id).isEmpty());
@@ -1450,6 +1492,19 @@ void TestFleet::downloadResponseFault()
     QCOMPARE(f.first().value(QStringLiteral("retries")).toInt(), 0);
     QCOMPARE(f.first().value(QStringLiteral("provisions")).toString(),
              QStringLiteral("[[\"download\",\"1 Firmware Upgrade Image\",\"fw-new-2.bin\",\"\"]]"));
+    // GenieACS's own fault document (T061, same file, code and string): the same fields, the
+    // same values but for the device and the time.
+    const QVariantMap t061 = transcriptDocument("061-fault-download-response-soap-fault.json");
+    QVERIFY(!t061.isEmpty());
+    QCOMPARE(f.first().keys(), t061.keys());
+    for (const char *field : {"code", "message", "retries", "provisions"})
+        QVERIFY2(f.first().value(QLatin1String(field)) == t061.value(QLatin1String(field)), field);
+    const QVariantMap t061Detail = t061.value(QStringLiteral("detail")).toMap();
+    QCOMPARE(detail.keys(), t061Detail.keys());
+    for (auto it = t061Detail.cbegin(); it != t061Detail.cend(); ++it)
+        QVERIFY2(docvalue::kind(detail.value(it.key())) == docvalue::kind(it.value()) &&
+                     detail.value(it.key()).toString() == it.value().toString(),
+                 qPrintable(it.key()));
     QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("1"));
     QCOMPARE(c.request("HEAD", "/operations/").header("total"), QByteArray("0"));
     QVERIFY(!m_fleet->cpe(hw).transfer);
