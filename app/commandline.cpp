@@ -29,7 +29,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         QStringLiteral("screen"),
         QCoreApplication::translate("main", "Open on this screen: files, activity."),
         QStringLiteral("NAME"));
-    parser.addOptions({database, settings, screen});
+    const QCommandLineOption headless(
+        QStringLiteral("headless"),
+        QCoreApplication::translate(
+            "main", "Run without a window (on a server, under systemd): the built-in file "
+                    "server serves the published files, the access log goes to the database; "
+                    "stops cleanly on SIGTERM or SIGINT. Needs no display."));
+    parser.addOptions({database, settings, screen, headless});
 
     if (!parser.parse(arguments)) {
         out.exitNow = true;
@@ -58,6 +64,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     out.databaseUrl = parser.value(database);
     out.settingsFile = parser.value(settings);
     out.screen = parser.value(screen);
+    out.headless = parser.isSet(headless);
+    if (out.headless && parser.isSet(screen)) {
+        out.exitNow = true;
+        out.exitCode = 2;
+        out.output = QCoreApplication::translate(
+            "main", "--screen cannot be used with --headless (there is no window).\nTry --help.\n");
+    }
     return out;
 }
 

@@ -126,9 +126,12 @@ bool CompositionRoot::start()
     p.auditModel->reload();
     // No GenieACS configured: the lab is the embedded default (and stays so while its profile
     // is the active one).
-    p.lab = std::make_unique<EmbeddedLab>(*p.settings);
-    if (QString labError; !p.lab->startIfWanted(&labError))
-        qCWarning(lcApp).noquote() << labError;
+    // Not in headless mode: a server that hosts files for real routers does not simulate any.
+    if (!m_commandLine.headless) {
+        p.lab = std::make_unique<EmbeddedLab>(*p.settings);
+        if (QString labError; !p.lab->startIfWanted(&labError))
+            qCWarning(lcApp).noquote() << labError;
+    }
     p.connection = std::make_unique<models::ConnectionStatus>(*p.settings, *p.secrets);
     p.uploader = std::make_unique<ui::NbiFileUploader>(nullptr);
     QObject::connect(p.connection.get(), &models::ConnectionStatus::clientChanged,
@@ -148,8 +151,10 @@ bool CompositionRoot::start()
     p.fileServer->apply();
     p.publisher = std::make_unique<ui::FileServerPublisher>(p.fileServer->server());
 
-    p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
-        *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
+    if (!m_commandLine.headless) {
+        p.window = std::make_unique<ui::MainWindow>(ui::MainWindow::Services{
+            *p.settings, *p.secrets, *p.audit, *p.auditModel, *p.connection, url.displayString()});
+    }
 
     // The file library (issue 6) and the Files screen, publishing on the built-in file server
     // and uploading to GenieACS through the active profile's client.
@@ -161,6 +166,19 @@ bool CompositionRoot::start()
             qCWarning(lcApp).noquote() << problem;
     });
     p.library->load();
+    if (m_commandLine.headless) {
+        // Headless: the published files are served (restored above once the library has
+        // loaded); the file server's state goes to the log instead of the status bar.
+        auto logStatus = [server = p.fileServer.get()] {
+            qCInfo(lcApp).noquote()
+                << "file server:" << server->statusText() << server->statusDetails();
+        };
+        QObject::connect(p.fileServer.get(), &FileServerController::statusChanged,
+                         p.fileServer.get(), logStatus);
+        logStatus();
+        p.connection->refresh();
+        return true;
+    }
     p.linkProbe = std::make_unique<HttpLinkProbe>();
     // The link check also trusts the built-in file server's own certificate.
     p.linkProbe->setFingerprintSource(

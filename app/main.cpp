@@ -1,6 +1,7 @@
 #include "commandline.h"
 #include "compositionroot.h"
 #include "core/logging.h"
+#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QMessageBox>
@@ -13,6 +14,32 @@ void setIdentity()
     QCoreApplication::setApplicationName(QStringLiteral("FirmwareDesk"));
     QCoreApplication::setOrganizationName(QStringLiteral("FirmwareDesk"));
     QCoreApplication::setApplicationVersion(QStringLiteral(FWD_VERSION));
+}
+// No window and no display: the services run until SIGTERM, SIGINT or SIGHUP; then the event
+// loop ends and the composition root stops them in order (the file server closes its
+// connections and flushes the access log into the database).
+int runHeadless(int argc, char *argv[], const fwd::CommandLine &commandLine)
+{
+    QCoreApplication app(argc, argv);
+    setIdentity();
+    fwd::TerminationSignals termination;
+    if (!termination.isActive()) {
+        std::fprintf(stderr, "firmwaredesk: %s\n", qPrintable(termination.error()));
+        return 1;
+    }
+    QObject::connect(&termination, &fwd::TerminationSignals::received, &app, [](int number) {
+        qCInfo(lcApp) << "signal" << number << "received: stopping";
+        QCoreApplication::quit();
+    });
+    fwd::CompositionRoot root(commandLine);
+    if (!root.start()) {
+        std::fprintf(stderr, "firmwaredesk: %s\n", qPrintable(root.error()));
+        return 1;
+    }
+    qCInfo(lcApp) << "running headless; stop with SIGTERM or SIGINT";
+    const int code = QCoreApplication::exec();
+    qCInfo(lcApp) << "stopped";
+    return code;
 }
 } // namespace
 
@@ -30,6 +57,9 @@ int main(int argc, char *argv[])
         std::fputs(qPrintable(commandLine.output), commandLine.exitCode ? stderr : stdout);
         return commandLine.exitCode;
     }
+
+    if (commandLine.headless)
+        return runHeadless(argc, argv, commandLine);
 
     QApplication app(argc, argv);
     setIdentity();
