@@ -93,7 +93,9 @@ public:
         // sent went out on a keep-alive connection the server was closing (Node closes idle
         // ones after 5 s; the FIN crosses the request): it is sent again. A request that
         // crashes GenieACS's NBI worker is dropped only after about 21 s (N2) and is never
-        // sent again. 0 = never re-send after a dropped connection.
+        // sent again. The same holds for a reverse proxy's 502/504: re-sent only when it came
+        // this soon (nothing listened behind the proxy). 0 = never re-send after a dropped
+        // connection or a proxy's 502/504.
         int staleConnectionWindowMs = 1000;
     };
 

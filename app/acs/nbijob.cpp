@@ -492,7 +492,13 @@ bool NbiJob::shouldRetry(const NbiStatus &status, const NbiReply &reply) const
     case NbiError::DeviceInSession:
         return true;
     case NbiError::HttpError:
-        return reply.httpStatus == 502 || reply.httpStatus == 503 || reply.httpStatus == 504;
+        if (reply.httpStatus == 502 || reply.httpStatus == 504)
+            // A reverse proxy (GENIEACS.md §0) answers for GenieACS: at once when nothing
+            // listens behind it (an outage: retried), but only after ~21 s for a request that
+            // crashed the NBI worker (N2: the proxy sees the upstream close without an answer).
+            // A late 502/504 is therefore treated like a late dropped connection.
+            return m_droppedQuickly;
+        return reply.httpStatus == 503;
     case NbiError::NoResponse:
         // On GenieACS ≥ 1.2.10 a request that crashed the NBI worker loses its connection after
         // about 21 s (N2); sending it again would crash the worker again. A connection that

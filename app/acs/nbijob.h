@@ -93,7 +93,7 @@ private:
     QElapsedTimer m_attemptTimer; // since this attempt was handed to Qt
     Abort m_abort = Abort::None;
     bool m_answerStarted = false;  // this attempt received a status line or body bytes
-    bool m_droppedQuickly = false; // closed within the client's staleConnectionWindowMs
+    bool m_droppedQuickly = false; // ended within the client's staleConnectionWindowMs
     bool m_untrusted = false;
     bool m_started = false;
     bool m_finished = false;

@@ -223,6 +223,13 @@ void TestNbiJob::queryErrorMatrix_data()
         << QList<Script>{Script::answer(502, "Bad Gateway", "<html>502</html>"),
                          Script::genie(200, "OK", TwoDevices, total)}
         << NbiError::None << 2 << 2 << QString();
+    // Behind a reverse proxy a crashing request comes back as the proxy's 502 after ~21 s (the
+    // upstream closed without an answer, N2): as late as a crash's dropped connection.
+    Script lateBadGateway = Script::answer(502, "Bad Gateway", "<html>502</html>");
+    lateBadGateway.delayMs = 150;
+    QTest::newRow("502 from a proxy after the window: not re-sent")
+        << QList<Script>{lateBadGateway, Script::genie(200, "OK", TwoDevices, total)}
+        << NbiError::HttpError << 1 << 0 << QStringLiteral("502");
     QTest::newRow("504 until the retries are spent")
         << QList<Script>{Script::answer(504, "Gateway Time-out", "")} << NbiError::HttpError << 2
         << 0 << QStringLiteral("504");
@@ -897,11 +904,14 @@ void TestNbiJob::faultSweepsAtStartThenPeriodically()
     o.limit = 2;
     FaultSweepScheduler sweeps(o);
     QSignalSpy swept(&sweeps, &FaultSweepScheduler::swept);
+    QList<int> nextAfter; // when each sweep had scheduled the next one
+    connect(&sweeps, &FaultSweepScheduler::swept, this,
+            [&] { nextAfter.append(sweeps.nextSweepInMs()); });
     LogCapture log;
     sweeps.setClient(f.client.get());
     QVERIFY(sweeps.isSweeping()); // at once, without waiting for the interval
     QVERIFY(!sweeps.sweepNow());  // one at a time
-    QTRY_COMPARE(swept.size(), 3);
+    QTRY_VERIFY(swept.size() >= 3);
     // 1st: a full page of two (cleared), so the 2nd follows at once; 2nd: one; 3rd: none, one
     // interval later.
     const auto r1 = swept.at(0).at(0).value<FaultSweepResult>();
@@ -913,13 +923,17 @@ void TestNbiJob::faultSweepsAtStartThenPeriodically()
     QVERIFY(!r2.payload.more);
     QCOMPARE(r3.payload.cleared.size(), 0);
     QCOMPARE(sweeps.faultsCleared(), 3);
-    QCOMPARE(listedAt.size(), 3);
-    QVERIFY2(listedAt.at(1) - listedAt.at(0) < 900,
-             qPrintable(QString::number(listedAt.at(1) - listedAt.at(0))));
-    // One interval (a coarse timer: it may fire up to 5 % early).
+    QVERIFY(listedAt.size() >= 3);
+    // The next sweep as scheduled when each one ended: at once after a full page, else one
+    // interval (a coarse timer: within 5 %).
+    QCOMPARE(nextAfter.at(0), 0);
+    QVERIFY2(nextAfter.at(1) >= 900 && nextAfter.at(1) <= 1050,
+             qPrintable(QString::number(nextAfter.at(1))));
+    QVERIFY2(nextAfter.at(2) >= 900 && nextAfter.at(2) <= 1050,
+             qPrintable(QString::number(nextAfter.at(2))));
+    // At least one interval between them (a coarse timer: it may fire up to 5 % early).
     QVERIFY2(listedAt.at(2) - listedAt.at(1) >= 940,
              qPrintable(QString::number(listedAt.at(2) - listedAt.at(1))));
-    QVERIFY(sweeps.nextSweepInMs() > 0 && sweeps.nextSweepInMs() <= 1000);
     // What was deleted is logged.
     QCOMPARE(log.count(QtInfoMsg, QStringLiteral("deleted 2 faults")), 1);
     QCOMPARE(log.count(QtInfoMsg, QStringLiteral("deleted 1 faults")), 1);
@@ -942,9 +956,9 @@ void TestNbiJob::faultSweepFailuresAreLoggedOnce()
     QSignalSpy swept(&sweeps, &FaultSweepScheduler::swept);
     LogCapture log;
     sweeps.setClient(f.client.get());
-    QTRY_COMPARE(swept.size(), 3);
+    QTRY_VERIFY(swept.size() >= 3);
     QVERIFY(sweeps.isFailing());
-    QCOMPARE(swept.at(2).at(0).value<FaultSweepResult>().error, NbiError::Refused);
+    QCOMPARE(swept.constLast().at(0).value<FaultSweepResult>().error, NbiError::Refused);
     QCOMPARE(log.count(QtWarningMsg, QStringLiteral("sweep of faults")), 1);
     refuse = false;
     QTRY_VERIFY(!sweeps.isFailing());
