@@ -1270,8 +1270,32 @@ void CwmpEngine::runPresets(Session &s, const QSet<QString> &blocked)
         const QVariant v = d.parameterValue(paths, name);
         return scriptValue(v);
     };
-    QStringList order;
-    QHash<QString, QVariantList> byChannel;
+    // lib/cwmp.ts applyPresets(): the provisions of every matching preset go into one list, in
+    // weight order whatever their channel (session.addProvisions() per preset), and run together;
+    // lib/session.ts addProvisions() removes a provision equal (JSON.stringify) to one already
+    // listed and appends it again for both channels.
+    struct Item
+    {
+        QVariantList provision;
+        QByteArray key;
+        QStringList channels;
+    };
+    QList<Item> batch;
+    QStringList channels; // sessionContext.channels: every channel with a matching preset
+    auto add = [&](const QString &channel, const QVariantList &provision) {
+        Item item{provision, docvalue::toJsonBytes(QVariant(provision)), {channel}};
+        for (qsizetype i = 0; i < batch.size(); ++i) {
+            if (batch.at(i).key == item.key) {
+                for (const QString &c : batch.at(i).channels) {
+                    if (!item.channels.contains(c))
+                        item.channels.append(c);
+                }
+                batch.removeAt(i);
+                break;
+            }
+        }
+        batch.append(item);
+    };
     for (const QVariantMap &p : std::as_const(presets)) {
         const QString channel = p.value(QStringLiteral("channel")).toString().isEmpty()
                                     ? QStringLiteral("default")
@@ -1307,35 +1331,70 @@ void CwmpEngine::runPresets(Session &s, const QSet<QString> &blocked)
                     continue;
             }
         }
-        if (!order.contains(channel))
-            order.append(channel);
-        QVariantList &list = byChannel[channel];
+        if (!channels.contains(channel))
+            channels.append(channel);
         for (const QVariant &cv : p.value(QStringLiteral("configurations")).toList()) {
             const QVariantMap c = cv.toMap();
             const QString type = c.value(QStringLiteral("type")).toString();
             if (type == QLatin1String("provision")) {
                 QVariantList prov{c.value(QStringLiteral("name"))};
                 prov.append(c.value(QStringLiteral("args")).toList());
-                list.append(QVariant(prov));
+                add(channel, prov);
             } else if (type == QLatin1String("value")) {
-                list.append(
-                    QVariant(QVariantList{QStringLiteral("value"), c.value(QStringLiteral("name")),
-                                          c.value(QStringLiteral("value"))}));
+                add(channel, QVariantList{QStringLiteral("value"), c.value(QStringLiteral("name")),
+                                          c.value(QStringLiteral("value"))});
             } else if (type == QLatin1String("age")) {
-                list.append(QVariant(QVariantList{QStringLiteral("refresh"),
-                                                  c.value(QStringLiteral("name")),
-                                                  c.value(QStringLiteral("age")).toDouble()}));
+                add(channel,
+                    QVariantList{QStringLiteral("refresh"), c.value(QStringLiteral("name")),
+                                 c.value(QStringLiteral("age")).toDouble()});
             } else if (type == QLatin1String("add_tag") || type == QLatin1String("delete_tag")) {
-                list.append(
-                    QVariant(QVariantList{QStringLiteral("tag"), c.value(QStringLiteral("tag")),
-                                          type == QLatin1String("add_tag")}));
+                add(channel, QVariantList{QStringLiteral("tag"), c.value(QStringLiteral("tag")),
+                                          type == QLatin1String("add_tag")});
             }
         }
     }
-    for (const QString &channel : std::as_const(order)) {
-        if (s.terminated)
-            break;
-        runProvisions(s, channel, byChannel.value(channel), QVariant());
+    auto provisionsOf = [&](const QString &channel) {
+        QVariantList out;
+        for (const Item &item : std::as_const(batch)) {
+            if (item.channels.contains(channel))
+                out.append(QVariant(item.provision));
+        }
+        return out;
+    };
+    // One pass in list order. GenieACS's recordFault() first faults every channel of the batch
+    // and applyPresets() then re-runs each of them alone at once (retryNow), so a fault ends up
+    // on the channels of the provision that caused it; the lab attributes it directly: those
+    // channels' later provisions are skipped, the other channels go on.
+    QSet<QString> faulted;
+    for (const Item &item : std::as_const(batch)) {
+        QStringList open;
+        for (const QString &c : item.channels) {
+            if (!faulted.contains(c))
+                open.append(c);
+        }
+        if (open.isEmpty())
+            continue;
+        QString code, message;
+        QVariantMap detail;
+        if (runProvision(s, open.first(), item.provision, &code, &message, &detail))
+            continue;
+        if (s.terminated) {
+            // endSession(): session_terminated on every channel of the batch (its provisions
+            // were all still pending), including those whose provisions already ran.
+            for (const QString &c : std::as_const(channels)) {
+                if (!faulted.contains(c))
+                    recordFault(s, c, code, message, detail, provisionsOf(c), s.now, QVariant());
+            }
+            return;
+        }
+        for (const QString &c : std::as_const(open)) {
+            recordFault(s, c, code, message, detail, provisionsOf(c), s.now, QVariant());
+            faulted.insert(c);
+        }
+    }
+    for (const QString &c : std::as_const(channels)) {
+        if (!faulted.contains(c))
+            m_store.faults().remove(s.deviceId + u':' + c);
     }
 }
 

@@ -66,6 +66,9 @@ private Q_SLOTS:
     void provisionTaskSeesTagsArgsAndSessionTime();
     void scriptErrorFaultsPresetChannelOnly();
     void presetsRunByWeightThenName();
+    void presetsOfAllChannelsRunInOnePass();
+    void sameProvisionOfTwoPresetsRunsOnce();
+    void terminatedSessionFaultsEveryChannelOfTheBatch();
     void onceOnlyDownloadProvision();
     void presetWithoutConfigurationsBreaksSessions();
     void sessionRpcLimit();
@@ -412,6 +415,105 @@ void TestPresets::presetsRunByWeightThenName()
     }
     QCOMPARE(ran, (QStringList{QStringLiteral("order-d"), QStringLiteral("order-b"),
                                QStringLiteral("order-c"), QStringLiteral("order-a")}));
+}
+
+void TestPresets::presetsOfAllChannelsRunInOnePass()
+{
+    // lib/cwmp.ts applyPresets(): the provisions of every matching preset go into one list, in
+    // weight order (session.addProvisions() per preset, whatever its channel), and run together;
+    // the channel only says where a fault goes. So a (x), b (y), c (x) run a, b, c, not a, c, b.
+    // A fault on channel y stops y's later provisions (d) but not x's (c), and lands on y only.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-pass",
+                       "log(\"pass \" + args[0]);\n"
+                       "if (args[0] === \"b\") throw new Error(\"lab b\");")
+                 .status,
+             200);
+    const QList<std::tuple<QByteArray, int, QByteArray>> presets = {
+        {"pass-d", 3, "y"}, {"pass-c", 2, "x"}, {"pass-b", 1, "y"}, {"pass-a", 0, "x"}};
+    for (const auto &[name, weight, channel] : presets)
+        putPreset(
+            name,
+            R"({"weight":)" + QByteArray::number(weight) + R"(,"channel":")" + channel +
+                R"(","events":{},"configurations":[{"type":"provision","name":"lab-pass","args":[")" +
+                name.mid(5) + R"("]}]})");
+    const qsizetype before = m_fleet->engine().scriptLog().size();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QStringList ran;
+    const QString prefix = m_mt + QStringLiteral(": pass ");
+    for (const QString &line : m_fleet->engine().scriptLog().mid(before)) {
+        if (line.startsWith(prefix))
+            ran << line.mid(prefix.size());
+    }
+    QCOMPARE(ran, (QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
+    const QVariantMap *f = m_store->faults().find(m_mt + QStringLiteral(":y"));
+    QVERIFY(f);
+    QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("script.Error"));
+    QCOMPARE(f->value(QStringLiteral("provisions")).toString(),
+             QStringLiteral(R"([["lab-pass","b"],["lab-pass","d"]])"));
+    QVERIFY(!m_store->faults().find(m_mt + QStringLiteral(":x")));
+}
+
+void TestPresets::sameProvisionOfTwoPresetsRunsOnce()
+{
+    // lib/session.ts addProvisions(): a provision equal (JSON.stringify) to one already in the
+    // list is removed there and appended again, for both channels. a (x) and c (y) name the same
+    // provision and arguments, b (y) another: the list is b, a/c.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-once", "log(\"once \" + args[0]);").status, 200);
+    const QList<std::tuple<QByteArray, int, QByteArray, QByteArray>> presets = {
+        {"once-a", 0, "x", "same"}, {"once-b", 1, "y", "other"}, {"once-c", 2, "y", "same"}};
+    for (const auto &[name, weight, channel, arg] : presets)
+        putPreset(
+            name,
+            R"({"weight":)" + QByteArray::number(weight) + R"(,"channel":")" + channel +
+                R"(","events":{},"configurations":[{"type":"provision","name":"lab-once","args":[")" +
+                arg + R"("]}]})");
+    const qsizetype before = m_fleet->engine().scriptLog().size();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QStringList ran;
+    const QString prefix = m_mt + QStringLiteral(": once ");
+    for (const QString &line : m_fleet->engine().scriptLog().mid(before)) {
+        if (line.startsWith(prefix))
+            ran << line.mid(prefix.size());
+    }
+    QCOMPARE(ran, (QStringList{QStringLiteral("other"), QStringLiteral("same")}));
+}
+
+void TestPresets::terminatedSessionFaultsEveryChannelOfTheBatch()
+{
+    // lib/cwmp.ts endSession(): when the connection goes at MAX_SESSION_DURATION, recordFault()
+    // puts session_terminated on every channel of the running batch (sessionContext.channels),
+    // each with its own provisions, also on a channel whose provisions already ran.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/lab-slow",
+                       "for (let i = 0; i < args[0]; ++i) {\n"
+                       "  clear(\"Device.DeviceInfo.UpTime\");\n"
+                       "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
+                       "}\n")
+                 .status,
+             200);
+    putPreset(
+        "slow-a",
+        R"({"weight":0,"channel":"early","events":{},"configurations":[{"type":"add_tag","tag":"early_ran"}]})");
+    putPreset(
+        "slow-b",
+        R"({"weight":1,"channel":"slow","events":{},"configurations":[{"type":"provision","name":"lab-slow","args":[200]}]})");
+    CwmpEngine::Config config = m_fleet->engine().config();
+    config.roundTripMs = 2000; // 149 RPCs fit in 300 s
+    m_fleet->engine().setConfig(config);
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QVERIFY(tags(m_mt).contains(QStringLiteral("early_ran")));
+    const QVariantMap *slow = m_store->faults().find(m_mt + QStringLiteral(":slow"));
+    QVERIFY(slow);
+    QCOMPARE(slow->value(QStringLiteral("code")).toString(), QStringLiteral("session_terminated"));
+    QCOMPARE(slow->value(QStringLiteral("provisions")).toString(),
+             QStringLiteral(R"([["lab-slow",200]])"));
+    const QVariantMap *early = m_store->faults().find(m_mt + QStringLiteral(":early"));
+    QVERIFY(early);
+    QCOMPARE(early->value(QStringLiteral("code")).toString(), QStringLiteral("session_terminated"));
+    QCOMPARE(early->value(QStringLiteral("provisions")).toString(),
+             QStringLiteral(R"([["tag","early_ran",true]])"));
 }
 
 void TestPresets::onceOnlyDownloadProvision()
