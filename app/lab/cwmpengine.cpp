@@ -24,7 +24,13 @@ struct CwmpEngine::Session
     QString deviceId;
     DeviceRecord *device = nullptr;
     qint64 now = 0;
-    int rpcs = 0;
+    int rpcs = 0; // the whole session (its duration, SessionReport::rpcs)
+    // lib/session.ts sessionContext.cycle, .rpcCount: the provisioning cycle and its RPCs;
+    // cycleUsed: the cycle got as far as running its provisions (GenieACS: its iteration moved
+    // on), so the next addProvisions()/clearProvisions() starts a new one.
+    int cycle = 0;
+    int cycleRpcs = 0;
+    bool cycleUsed = false;
     QHash<QString, int> retries; // channel -> retries of the fault being retried
     QStringList events;
     QHash<QString, QByteArray> extensionsCache; // ext() results of this session
@@ -335,6 +341,7 @@ QString CwmpEngine::runSession(const Inform &inform)
     m_last = SessionReport{};
     m_last.deviceId = s.deviceId;
     m_last.rpcs = s.rpcs;
+    m_last.cycles = s.cycle + (s.cycleUsed ? 1 : 0);
     m_last.terminated = s.terminated;
     if (s.terminated) {
         const qint64 lastActivity = qint64(s.rpcs + 1) * m_config.roundTripMs;
@@ -459,6 +466,17 @@ void CwmpEngine::recordFault(Session &s, const QString &channel, const QString &
 bool CwmpEngine::runProvisions(Session &s, const QString &channel, const QVariantList &provisions,
                                const QVariant &expiry)
 {
+    // One provisioning cycle: a task (lib/cwmp.ts nextRpc() adds its provisions after
+    // clearProvisions() ended the previous one), or a faulted channel run again alone
+    // (applyPresets()'s whiteList).
+    newCycle(s);
+    if (!provisions.isEmpty()) {
+        QString code, message;
+        if (!beginCycle(s, &code, &message)) {
+            recordFault(s, channel, code, message, {}, provisions, s.now, expiry);
+            return false;
+        }
+    }
     for (const QVariant &p : provisions) {
         QString code, message;
         QVariantMap detail;
@@ -529,7 +547,7 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
                   &r))
             return false;
         setParam(s, path, value, type, true);
-        return true;
+        return rpcsLeft(s, code, message);
     }
     if (name == QLatin1String("reboot") || name == QLatin1String("reset")) {
         const bool reboot = name == QLatin1String("reboot");
@@ -540,7 +558,7 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
         s.device->setParameter(m_store.paths(),
                                reboot ? QStringLiteral("Reboot") : QStringLiteral("FactoryReset"),
                                docvalue::fromMs(s.now), QStringLiteral("xsd:dateTime"), s.now);
-        return true;
+        return rpcsLeft(s, code, message);
     }
     if (name == QLatin1String("download"))
         return download(s, channel, provision.value(1).toString(), provision.value(2).toString(),
@@ -559,18 +577,45 @@ bool CwmpEngine::runProvision(Session &s, const QString &channel, const QVariant
                                 s.now, true);
         else
             s.device->removeSubtree(m_store.paths(), path);
-        return true;
+        return rpcsLeft(s, code, message);
     }
     return runScript(s, channel, name, provision.mid(1), code, message, detail);
 }
 
+void CwmpEngine::newCycle(Session &s)
+{
+    // lib/session.ts addProvisions() and clearProvisions(): when the current cycle's iteration
+    // moved on (its provisions ran), cycle += 1 and rpcCount = 0. lib/cwmp.ts calls them for
+    // each task (nextRpc()), for the presets' batch and for each re-run of a channel
+    // (applyPresets()), and after each fault (recordFault()). A cycle whose provisions never ran
+    // (none, or too_many_cycles at once) is not counted, and the next one reuses it.
+    if (!s.cycleUsed)
+        return;
+    ++s.cycle;
+    s.cycleRpcs = 0;
+    s.cycleUsed = false;
+}
+
+bool CwmpEngine::beginCycle(Session &s, QString *code, QString *message) const
+{
+    // lib/session.ts rpcRequest(), its first call in a cycle with provisions: too_many_cycles
+    // when sessionContext.cycle >= 255 (cycles 0 to 254 run); this check comes before the
+    // iteration moves on, so the cycle stays where it is and every later task or batch of the
+    // session faults the same way.
+    if (s.cycle >= m_config.maxCycles) {
+        *code = QStringLiteral("too_many_cycles");
+        *message = QStringLiteral("Too many provision cycles");
+        return false;
+    }
+    s.cycleUsed = true;
+    return true;
+}
+
 bool CwmpEngine::admitRpc(Session &s, QString *code, QString *message)
 {
-    // lib/session.ts rpcRequest(): no RPC once 255 were sent (too_many_rpcs on the channels
-    // running; the session goes on, and every later channel that needs an RPC faults the same
-    // way). lib/cwmp.ts onConnection(): the connection is destroyed MAX_SESSION_DURATION (300 s)
-    // after it opened; endSession() then records session_terminated on the channels whose
-    // provisions were still pending, and nothing else of the session runs.
+    // lib/cwmp.ts onConnection(): the connection is destroyed MAX_SESSION_DURATION (300 s) after
+    // it opened; endSession() then records session_terminated on the channels whose provisions
+    // were still pending, and nothing else of the session runs.
     if (s.terminated || (m_config.roundTripMs > 0 &&
                          qint64(s.rpcs + 2) * m_config.roundTripMs > m_config.maxSessionMs)) {
         s.terminated = true;
@@ -578,12 +623,26 @@ bool CwmpEngine::admitRpc(Session &s, QString *code, QString *message)
         *message = QStringLiteral("The TR-069 session was unsuccessfully terminated");
         return false;
     }
-    if (s.rpcs >= m_config.maxRpcs) {
+    if (!rpcsLeft(s, code, message))
+        return false;
+    ++s.rpcs;
+    ++s.cycleRpcs; // rpcResponse()/rpcFault(): ++rpcCount for every answer, fault or not
+    return true;
+}
+
+bool CwmpEngine::rpcsLeft(const Session &s, QString *code, QString *message) const
+{
+    // lib/session.ts rpcRequest(): too_many_rpcs once sessionContext.rpcCount >= 255. It is
+    // checked on every call, and lib/cwmp.ts calls rpcRequest() (nextRpc()) after every answer:
+    // the answer to the cycle's 255th RPC is applied, then the cycle faults even if it needed
+    // nothing more, so a cycle completes with at most 254 RPCs. The fault goes on the channels
+    // running (recordFault()), the cycle ends (clearProvisions()) and the session goes on: the
+    // next task or batch is a new cycle with rpcCount 0.
+    if (s.cycleRpcs >= m_config.maxRpcs) {
         *code = QStringLiteral("too_many_rpcs");
         *message = QStringLiteral("Too many RPC requests");
         return false;
     }
-    ++s.rpcs;
     return true;
 }
 
@@ -628,7 +687,7 @@ bool CwmpEngine::refresh(Session &s, const QString &path, QString *code, QString
         const QVariantList l = o.toList();
         s.device->setObject(m_store.paths(), l.value(0).toString(), s.now, l.value(1).toBool());
     }
-    return true;
+    return rpcsLeft(s, code, message);
 }
 
 bool CwmpEngine::download(Session &s, const QString &channel, const QString &fileType,
@@ -689,7 +748,10 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
     } else if (const QVariantMap *file = m_store.files().find(fileName)) {
         fileSize = qint64(file->value(QStringLiteral("length")).toDouble());
     }
-    const QString commandKey = QString::number(quint64(s.now) * 4096 + quint64(s.rpcs), 16);
+    // lib/session.ts generateRpcId(): the session's timestamp in hex, then the cycle and the
+    // cycle's rpcCount, two hex digits each.
+    const QString commandKey = QString::number(
+        quint64(s.now) * 65536 + quint64(s.cycle & 0xff) * 256 + quint64(s.cycleRpcs & 0xff), 16);
     RpcRequest request{
         QStringLiteral("Download"),
         {{QStringLiteral("commandKey"), commandKey},
@@ -731,7 +793,7 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
         setParam(s, base + QStringLiteral("CompleteTime"),
                  r.result.value(QStringLiteral("completeTime")), QStringLiteral("xsd:dateTime"),
                  false);
-        return true;
+        return rpcsLeft(s, code, message);
     }
     QVariantMap retries;
     if (s.retries.value(channel))
@@ -752,7 +814,7 @@ bool CwmpEngine::download(Session &s, const QString &channel, const QString &fil
                                           {QStringLiteral("fileName"), fileName},
                                           {QStringLiteral("targetFileName"), targetFileName}})));
     m_store.operations().upsert(op);
-    return true;
+    return rpcsLeft(s, code, message);
 }
 
 } // namespace fwd::lab
@@ -1361,6 +1423,18 @@ void CwmpEngine::runPresets(Session &s, const QSet<QString> &blocked)
         }
         return out;
     };
+    // The batch is one provisioning cycle (applyPresets(): clearProvisions(), then
+    // addProvisions() per preset), with its own 255 RPCs; too_many_cycles faults every channel
+    // of the batch, as recordFault() does with sessionContext.channels.
+    newCycle(s);
+    if (!batch.isEmpty()) {
+        QString code, message;
+        if (!beginCycle(s, &code, &message)) {
+            for (const QString &c : std::as_const(channels))
+                recordFault(s, c, code, message, {}, provisionsOf(c), s.now, QVariant());
+            return;
+        }
+    }
     // One pass in list order. GenieACS's recordFault() first faults every channel of the batch
     // and applyPresets() then re-runs each of them alone at once (retryNow), so a fault ends up
     // on the channels of the provision that caused it; the lab attributes it directly: those

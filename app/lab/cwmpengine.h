@@ -74,7 +74,8 @@ struct Inform
 // Downloads virtual tree, due tasks run one by one on channel task_<id>, then the presets that
 // match (events, precondition, schedule) by weight, each channel's provisions (built-in ones and
 // scripts run in QJSEngine), faults with RETRY_DELAY x 2^retries automatic retries (no cap), and
-// the 255-RPC limit. A preset without a usable configurations list breaks every session (N3).
+// the limits of lib/session.ts rpcRequest(): 255 RPCs per provisioning cycle, 255 cycles per
+// session. A preset without a usable configurations list breaks every session (N3).
 class CwmpEngine final
 {
 public:
@@ -83,7 +84,11 @@ public:
         QString fsUrlPrefix;                    // FS_URL_PREFIX, must end in '/'
         qint64 retryDelayMs = 300 * 1000;       // cwmp.retryDelay
         qint64 downloadTimeoutMs = 3600 * 1000; // cwmp.downloadTimeout
+        // lib/session.ts rpcRequest(): too_many_rpcs once a provisioning cycle (one task, the
+        // presets' batch, one re-run of a faulted channel) has had this many RPCs, and
+        // too_many_cycles when a session reaches this many cycles.
         int maxRpcs = 255;
+        int maxCycles = 255;
         qint64 roundTripMs = 0;              // one HTTP exchange of a session (0: no time)
         qint64 maxSessionMs = 300 * 1000;    // MAX_SESSION_DURATION
         qint64 sessionTimeoutMs = 30 * 1000; // cwmp.sessionTimeout
@@ -108,7 +113,8 @@ public:
     struct SessionReport
     {
         QString deviceId;
-        int rpcs = 0;            // RPCs the CPE answered
+        int rpcs = 0;            // RPCs the CPE answered (the whole session)
+        int cycles = 0;          // provisioning cycles that ran (sessionContext.cycle + 1)
         qint64 durationMs = 0;   // until the CPE is done (a CWMP request slot is held meanwhile)
         qint64 lockMs = 0;       // until GenieACS releases the device's session lock
         bool terminated = false; // cut off at maxSessionMs (fault session_terminated)
@@ -127,7 +133,10 @@ private:
     struct Session;
     friend class SessionScriptContext;
     bool presetsBroken() const;
+    static void newCycle(Session &s);
+    bool beginCycle(Session &s, QString *code, QString *message) const;
     bool admitRpc(Session &s, QString *code, QString *message);
+    bool rpcsLeft(const Session &s, QString *code, QString *message) const;
     void refreshLocalCache(qint64 now);
     QByteArray localCacheHash() const;
     void runPresets(Session &s, const QSet<QString> &blocked);

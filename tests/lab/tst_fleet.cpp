@@ -1099,7 +1099,11 @@ void TestFleet::concurrencyLimitTurnsRoutersAway()
 
 void TestFleet::sessionRpcAndDurationLimits()
 {
-    // lib/session.ts: no RPC after the 255th (too_many_rpcs, the session itself ends normally).
+    // lib/session.ts rpcRequest(): 255 RPCs per provisioning cycle, not per session: rpcCount
+    // goes back to 0 when addProvisions()/clearProvisions() start a new cycle, and lib/cwmp.ts
+    // runs each task (nextRpc()) and the presets' batch (applyPresets()) in a cycle of its own.
+    // A task of 200 RPCs completes, then the preset's script gets 255 more answers and the fault
+    // too_many_rpcs on its channel; the session itself goes on and ends normally.
     // lib/cwmp.ts: the connection is destroyed 300 s after it opened; endSession() records
     // session_terminated on the channel still running and releases the lock when the 30 s session
     // timeout since the last activity has passed (+1 s).
@@ -1127,17 +1131,20 @@ void TestFleet::sessionRpcAndDurationLimits()
                       R"("configurations":[{"type":"provision","name":"greedy","args":[300]}]})")
             .status,
         200);
+    QCOMPARE(post(id, "", R"({"name":"provisions","provisions":[["greedy",200]]})").status, 202);
     qint64 rpcs = m_fleet->rpcsAnswered();
     m_fleet->informNow(mt, SimulatedCpe::Periodic);
-    QCOMPARE(m_fleet->rpcsAnswered() - rpcs, 255);
+    QCOMPARE(m_fleet->rpcsAnswered() - rpcs, 200 + 255);
+    QCOMPARE(m_fleet->engine().lastSession().cycles, 2);
+    QCOMPARE(c.request("HEAD", "/tasks/").header("total"), QByteArray("0"));
     const QVariantMap *fault = m_store->faults().find(id + QStringLiteral(":greedy"));
     QVERIFY(fault);
     QCOMPARE(fault->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
     QCOMPARE(fault->value(QStringLiteral("message")).toString(),
              QStringLiteral("Too many RPC requests"));
     QCOMPARE(m_fleet->sessionsTerminated(), 0);
-    // 257 exchanges of 100 ms: the device is in session for 25.7 s, then the session ends.
-    advanceAndProcess(25699);
+    // 457 exchanges of 100 ms: the device is in session for 45.7 s, then the session ends.
+    advanceAndProcess(45699);
     QVERIFY(m_store->isInSession(id));
     advanceAndProcess(1);
     QVERIFY(!m_store->isInSession(id));

@@ -12,6 +12,8 @@
 #include "rawhttp.h"
 
 #include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -72,6 +74,10 @@ private Q_SLOTS:
     void onceOnlyDownloadProvision();
     void presetWithoutConfigurationsBreaksSessions();
     void sessionRpcLimit();
+    void twoTasksInOneSessionEachHaveTheirOwnRpcs();
+    void taskOverTheRpcLimitFaultsItsChannel_data();
+    void taskOverTheRpcLimitFaultsItsChannel();
+    void tooManyCyclesAfter255Cycles();
     void virtualParameters();
     void endlessScriptTimesOut();
     void dateNowIntervalCronAndVariance_data();
@@ -595,8 +601,11 @@ void TestPresets::presetWithoutConfigurationsBreaksSessions()
 
 void TestPresets::sessionRpcLimit()
 {
-    // At most 255 RPCs in one session (GENIEACS.md §9): a script that keeps asking for fresh
-    // values ends in the fault too_many_rpcs on its channel.
+    // lib/session.ts rpcRequest(): at most 255 RPCs per provisioning cycle (sessionContext.
+    // rpcCount, set to 0 by addProvisions()/clearProvisions() when a new cycle starts; GENIEACS.md
+    // §9 says "per session", the code says per cycle). The presets' batch is one cycle
+    // (lib/cwmp.ts applyPresets()): a script that keeps asking for fresh values gets 255 answers,
+    // then the fault too_many_rpcs on its channel.
     RawHttpClient c(m_nbi->port());
     const QByteArray script = "for (let i = 0; i < 300; ++i) {\n"
                               "  clear(\"Device.DeviceInfo.UpTime\");\n"
@@ -606,7 +615,10 @@ void TestPresets::sessionRpcLimit()
     putPreset(
         "greedy",
         R"({"weight":0,"channel":"greedy","events":{},"configurations":[{"type":"provision","name":"greedy"}]})");
+    const qint64 before = m_fleet->rpcsAnswered();
     m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - before, 255);
+    QCOMPARE(m_fleet->engine().lastSession().cycles, 1);
     const QVariantMap *f = m_store->faults().find(m_mt + QStringLiteral(":greedy"));
     QVERIFY(f);
     QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
@@ -622,6 +634,146 @@ void TestPresets::sessionRpcLimit()
     m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
     QVERIFY(m_fleet->engine().scriptLog().last().endsWith(
         QLatin1String("slot 2026-12-01T06:00:00.000Z")));
+}
+
+namespace {
+
+// A provision whose every run makes args[0] GetParameterValues RPCs (in the lab; GenieACS would
+// merge the declarations) and logs when it gets to its end.
+const QByteArray kCountingScript = "for (let i = 0; i < args[0]; ++i) {\n"
+                                   "  clear(\"Device.DeviceInfo.UpTime\");\n"
+                                   "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
+                                   "}\n"
+                                   "log(\"counted \" + args[0]);\n";
+
+// Queues a provisions task for the next session (202, no connection request); returns its id.
+QString queueTask(quint16 port, const QString &deviceId, const QByteArray &body)
+{
+    RawHttpClient c(port);
+    const RawResponse r = c.request("POST", "/devices/" + enc(deviceId) + "/tasks", body);
+    if (r.status != 202)
+        return {};
+    return QJsonDocument::fromJson(r.body).object().value(QStringLiteral("_id")).toString();
+}
+
+} // namespace
+
+void TestPresets::twoTasksInOneSessionEachHaveTheirOwnRpcs()
+{
+    // lib/cwmp.ts nextRpc(): a session runs its due tasks one after the other; after each,
+    // clearProvisions() ends the cycle and lib/session.ts addProvisions() starts the next one
+    // with rpcCount 0. So two tasks of 200 RPCs each (400 in the session) both complete; with a
+    // limit per session the second would fault too_many_rpcs at its 56th RPC.
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/counting", kCountingScript).status, 200);
+    const QString first =
+        queueTask(m_nbi->port(), m_mt, R"({"name":"provisions","provisions":[["counting",200]]})");
+    const QString second =
+        queueTask(m_nbi->port(), m_mt, R"({"name":"provisions","provisions":[["counting",200]]})");
+    QVERIFY(!first.isEmpty() && !second.isEmpty());
+    const qint64 before = m_fleet->rpcsAnswered();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - before, 400);
+    QCOMPARE(m_fleet->engine().lastSession().rpcs, 400);
+    QCOMPARE(m_fleet->engine().lastSession().cycles, 2);
+    QCOMPARE(m_store->faults().size(), 0);
+    QCOMPARE(m_store->tasks().size(), 0);
+    QVERIFY(m_fleet->engine().scriptLog().last().endsWith(QLatin1String("counted 200")));
+}
+
+void TestPresets::taskOverTheRpcLimitFaultsItsChannel_data()
+{
+    QTest::addColumn<int>("needed");
+    QTest::addColumn<int>("answered");
+    QTest::addColumn<bool>("faults");
+    // lib/session.ts rpcRequest() checks rpcCount >= 255 on every call, and lib/cwmp.ts calls it
+    // (nextRpc()) after each answer, also after the last one a cycle needed.
+    QTest::newRow("254 RPCs: the task completes") << 254 << 254 << false;
+    QTest::newRow("255 RPCs: answered, then too_many_rpcs") << 255 << 255 << true;
+    QTest::newRow("256 RPCs: the 256th is not sent") << 256 << 255 << true;
+}
+
+void TestPresets::taskOverTheRpcLimitFaultsItsChannel()
+{
+    // lib/cwmp.ts nextRpc(): rpcRequest()'s fault goes to recordFault() on the cycle's channels
+    // (sessionContext.channels: the task's channel task_<id> alone, so retries 0 and no
+    // retryNow), the task stays, clearProvisions() ends the cycle and nextRpc() goes on with the
+    // next task, whose new cycle has 255 RPCs of its own, then the presets.
+    QFETCH(int, needed);
+    QFETCH(int, answered);
+    QFETCH(bool, faults);
+    RawHttpClient c(m_nbi->port());
+    QCOMPARE(c.request("PUT", "/provisions/counting", kCountingScript).status, 200);
+    const QString big = queueTask(m_nbi->port(), m_mt,
+                                  R"({"name":"provisions","provisions":[["counting",)" +
+                                      QByteArray::number(needed) + "]]}");
+    const QString small =
+        queueTask(m_nbi->port(), m_mt, R"({"name":"provisions","provisions":[["counting",3]]})");
+    QVERIFY(!big.isEmpty() && !small.isEmpty());
+    putPreset(
+        "after",
+        R"({"weight":0,"channel":"after","events":{},"configurations":[{"type":"provision","name":"counting","args":[5]}]})");
+    const qint64 before = m_fleet->rpcsAnswered();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - before, answered + 3 + 5);
+    QCOMPARE(m_fleet->engine().lastSession().cycles, 3);
+    QVERIFY(m_store->tasks().find(small) == nullptr);
+    QVERIFY(m_store->faults().find(m_mt + QStringLiteral(":after")) == nullptr);
+    QVERIFY(m_fleet->engine().scriptLog().last().endsWith(QLatin1String("counted 5")));
+    const QVariantMap *f = m_store->faults().find(m_mt + QStringLiteral(":task_") + big);
+    if (!faults) {
+        QCOMPARE(m_store->faults().size(), 0);
+        QVERIFY(m_store->tasks().find(big) == nullptr);
+        return;
+    }
+    QVERIFY(f);
+    QCOMPARE(m_store->faults().size(), 1);
+    QCOMPARE(f->value(QStringLiteral("channel")).toString(), QStringLiteral("task_") + big);
+    QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_rpcs"));
+    QCOMPARE(f->value(QStringLiteral("message")).toString(),
+             QStringLiteral("Too many RPC requests"));
+    QCOMPARE(f->value(QStringLiteral("retries")).toInt(), 0);
+    QVERIFY(m_store->tasks().find(big) != nullptr);
+    QCOMPARE(c.request("GET", "/faults/").body.count("\"too_many_rpcs\""), 1);
+}
+
+void TestPresets::tooManyCyclesAfter255Cycles()
+{
+    // lib/session.ts rpcRequest(): too_many_cycles "Too many provision cycles" once
+    // sessionContext.cycle >= 255. Each task is a cycle (0 to 254), so of 257 tasks of one RPC
+    // each the first 255 complete; the 256th faults before its first RPC, its cycle never moves
+    // on (the check comes before the iteration does), so the 257th and the presets' batch fault
+    // the same way. The session itself ends normally.
+    RawHttpClient c(m_nbi->port());
+    QStringList ids;
+    for (int i = 0; i < 257; ++i) {
+        ids.append(queueTask(
+            m_nbi->port(), m_mt,
+            R"({"name":"getParameterValues","parameterNames":["Device.DeviceInfo.UpTime"]})"));
+        QVERIFY(!ids.last().isEmpty());
+    }
+    QCOMPARE(c.request("PUT", "/provisions/counting", kCountingScript).status, 200);
+    putPreset(
+        "after",
+        R"({"weight":0,"channel":"after","events":{},"configurations":[{"type":"provision","name":"counting","args":[1]}]})");
+    const qint64 before = m_fleet->rpcsAnswered();
+    m_fleet->informNow(m_mtIndex, SimulatedCpe::Periodic);
+    QCOMPARE(m_fleet->rpcsAnswered() - before, 255);
+    QCOMPARE(m_fleet->engine().lastSession().cycles, 255);
+    QVERIFY(!m_fleet->engine().lastSession().terminated);
+    QCOMPARE(m_store->tasks().size(), 2);
+    QCOMPARE(m_store->faults().size(), 3);
+    const QStringList faulted{QStringLiteral("task_") + ids.at(255),
+                              QStringLiteral("task_") + ids.at(256), QStringLiteral("after")};
+    for (const QString &channel : faulted) {
+        const QVariantMap *f = m_store->faults().find(m_mt + u':' + channel);
+        QVERIFY2(f, qPrintable(channel));
+        QCOMPARE(f->value(QStringLiteral("code")).toString(), QStringLiteral("too_many_cycles"));
+        QCOMPARE(f->value(QStringLiteral("message")).toString(),
+                 QStringLiteral("Too many provision cycles"));
+    }
+    QVERIFY(m_store->tasks().find(ids.at(255)) != nullptr);
+    QVERIFY(m_store->tasks().find(ids.at(254)) == nullptr);
 }
 
 void TestPresets::virtualParameters()
