@@ -262,6 +262,9 @@ void TestNbiCacheLab::downloadCarriesTheFileSize()
     QVERIFY(finished.wait(10000));
     QCOMPARE(finished.first().at(0).toString(), deviceId);
     QCOMPARE(finished.first().at(1).toInt(), 0);
+    m_clock->advance(60 * 1000); // the reboot
+    m_fleet->processDue();
+    QCOMPARE(m_fleet->cpe(router).version, QStringLiteral("V100R001IRQC56B018"));
 }
 
 QTEST_GUILESS_MAIN(TestNbiCacheLab)

@@ -65,8 +65,7 @@ void CannedHttpServer::onReadyRead(QTcpSocket *socket)
         if (end < 0)
             return;
         Request request;
-        request.head = buffer.left(end);
-        const QList<QByteArray> lines = request.head.split('\n');
+        const QList<QByteArray> lines = buffer.left(end).split('\n');
         const QList<QByteArray> first = lines.value(0).trimmed().split(' ');
         request.method = first.value(0);
         request.target = first.value(1);

@@ -26,7 +26,6 @@ public:
         QByteArray target;                     // path and query, as sent
         QHash<QByteArray, QByteArray> headers; // lower-case names
         QByteArray body;
-        QByteArray head; // request line and header lines, as received
     };
     // Write the answer to the socket (or nothing, or close it).
     using Handler = std::function<void(QTcpSocket *socket, const Request &request)>;
