@@ -5,11 +5,14 @@
 
 #include "cannedhttpserver.h"
 
+#include "runjob.h"
+
 #include <QSignalSpy>
 #include <QTest>
 #include <QTimer>
 
 using namespace fwd::acs;
+using fwd::acs::testing::runRaw;
 
 namespace {
 
@@ -169,11 +172,7 @@ void TestHostileServer::droppedRequestIsSentOnce()
     r.path = "/files/no-such-file.bin";
     if (method == "POST" || method == "PUT")
         r.body = "{}";
-    auto *job = new NbiRawJob(client, r);
-    QSignalSpy spy(job, &NbiRawJob::finished);
-    job->start();
-    QVERIFY(spy.wait(10000));
-    const auto status = spy.at(0).at(1).value<NbiStatus>();
+    const auto status = runRaw(client, r).second;
     QCOMPARE(status.error, NbiError::NoResponse);
     QCOMPARE(status.attempts, 1);
     QCOMPARE(server.requests().size(), sent);
@@ -196,13 +195,8 @@ void TestHostileServer::smallAnswerReservesNoBodyLimit()
     QCOMPARE(client.options().maxBodyBytes, qint64(256) * 1024 * 1024);
     NbiRequest r;
     r.path = "/devices/";
-    auto *job = new NbiRawJob(client, r);
-    QSignalSpy spy(job, &NbiRawJob::finished);
-    job->start();
-    QVERIFY(spy.wait(10000));
-    const auto reply = spy.at(0).at(0).value<NbiReply>();
-    QVERIFY2(spy.at(0).at(1).value<NbiStatus>().ok(),
-             qPrintable(spy.at(0).at(1).value<NbiStatus>().errorString));
+    const auto [reply, status] = runRaw(client, r);
+    QVERIFY2(status.ok(), qPrintable(status.errorString));
     QCOMPARE(reply.body, QByteArray(R"([{"_id":"a"},{"_id":"b"}])"));
     QVERIFY2(reply.body.capacity() < 1024 * 1024,
              qPrintable(QStringLiteral("body capacity %1 bytes").arg(reply.body.capacity())));
@@ -254,21 +248,13 @@ void TestHostileServer::staleKeepAliveConnectionIsRetried()
 
     NbiRequest first;
     first.path = "/devices/";
-    auto *warmUp = new NbiRawJob(client, first);
-    QSignalSpy warmSpy(warmUp, &NbiRawJob::finished);
-    warmUp->start();
-    QVERIFY(warmSpy.wait(10000));
-    QVERIFY(warmSpy.at(0).at(1).value<NbiStatus>().ok());
+    QVERIFY(runRaw(client, first).second.ok());
 
     NbiRequest r;
     r.method = method;
     r.path = "/devices/x";
     r.idempotent = idempotent;
-    auto *job = new NbiRawJob(client, r);
-    QSignalSpy spy(job, &NbiRawJob::finished);
-    job->start();
-    QVERIFY(spy.wait(10000));
-    const auto status = spy.at(0).at(1).value<NbiStatus>();
+    const auto status = runRaw(client, r).second;
     QCOMPARE(int(status.error), error);
     QCOMPARE(status.attempts, idempotent ? 2 : 1);
     QCOMPARE(server.requests().size(), sent);
@@ -322,19 +308,11 @@ void TestHostileServer::timeoutIsResentOnlyWhenNoCrashIsPossible()
     NbiClient client(p, {}, nullptr, o);
     NbiRequest before;
     before.path = "/presets/";
-    auto *first = new NbiRawJob(client, before);
-    QSignalSpy firstSpy(first, &NbiRawJob::finished);
-    first->start();
-    QVERIFY(firstSpy.wait(10000));
-    QVERIFY(firstSpy.at(0).at(1).value<NbiStatus>().ok());
+    QVERIFY(runRaw(client, before).second.ok());
 
     NbiRequest r;
     r.path = "/devices/";
-    auto *job = new NbiRawJob(client, r);
-    QSignalSpy spy(job, &NbiRawJob::finished);
-    job->start();
-    QVERIFY(spy.wait(10000));
-    const auto status = spy.at(0).at(1).value<NbiStatus>();
+    const auto status = runRaw(client, r).second;
     QCOMPARE(status.error, NbiError::Timeout);
     QCOMPARE(status.attempts, sent);
     QCOMPARE(server.requests().size(), 1 + sent);

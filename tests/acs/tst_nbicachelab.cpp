@@ -16,6 +16,8 @@
 #include "lab/labstore.h"
 #include "lab/nbiserver.h"
 
+#include "runjob.h"
+
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -46,19 +48,7 @@ constexpr const char *kProfile = R"({
 // A firmware image the lab's Huawei routers accept (vendor image: the version after the tag).
 const QByteArray kImage = "FWDLAB-FIRMWARE V100R001IRQC56B018\n";
 
-template<typename Result, typename Job>
-Result run(Job *job)
-{
-    QSignalSpy spy(job, &Job::finished);
-    job->start();
-    if (spy.isEmpty() && !spy.wait(20000)) {
-        Result r;
-        r.error = NbiError::Network;
-        r.errorString = QStringLiteral("test: no finished signal");
-        return r;
-    }
-    return spy.at(0).at(0).template value<Result>();
-}
+using fwd::acs::testing::run;
 
 } // namespace
 

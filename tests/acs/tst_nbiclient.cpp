@@ -15,6 +15,8 @@
 #include "lab/labstore.h"
 #include "lab/nbiserver.h"
 
+#include "runjob.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
@@ -79,19 +81,7 @@ public:
     QHash<QString, int> calls;
 };
 
-template<typename Result, typename Job>
-Result run(Job *job)
-{
-    QSignalSpy spy(job, &Job::finished);
-    job->start();
-    if (spy.isEmpty() && !spy.wait(20000)) {
-        Result r;
-        r.error = NbiError::Network;
-        r.errorString = QStringLiteral("test: no finished signal");
-        return r;
-    }
-    return spy.at(0).at(0).template value<Result>();
-}
+using fwd::acs::testing::run;
 
 } // namespace
 
