@@ -7,6 +7,7 @@
 #include "lab/labfileserver.h"
 #include "lab/labstore.h"
 #include "lab/nbiserver.h"
+#include "labscripts.h"
 #include "rawhttp.h"
 
 #include <QFile>
@@ -1116,13 +1117,7 @@ void TestFleet::sessionRpcAndDurationLimits()
     const int mt = firstOf(QStringLiteral("mikrotik-hap-ac-lite"));
     const QString id = m_fleet->deviceId(mt);
     RawHttpClient c(m_nbi->port());
-    QCOMPARE(c.request("PUT", "/provisions/greedy",
-                       "for (let i = 0; i < args[0]; ++i) {\n"
-                       "  clear(\"Device.DeviceInfo.UpTime\");\n"
-                       "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
-                       "}\n")
-                 .status,
-             200);
+    QCOMPARE(c.request("PUT", "/provisions/greedy", rpcLoopScript()).status, 200);
     // Only this router (the others inform periodically meanwhile).
     const QByteArray only = "\"precondition\":\"DeviceID.ID = \\\"" + id.toUtf8() + "\\\"\",";
     QCOMPARE(

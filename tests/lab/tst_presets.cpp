@@ -9,6 +9,7 @@
 #include "lab/labfileserver.h"
 #include "lab/labstore.h"
 #include "lab/nbiserver.h"
+#include "labscripts.h"
 #include "rawhttp.h"
 
 #include <QFile>
@@ -492,13 +493,7 @@ void TestPresets::terminatedSessionFaultsEveryChannelOfTheBatch()
     // puts session_terminated on every channel of the running batch (sessionContext.channels),
     // each with its own provisions, also on a channel whose provisions already ran.
     RawHttpClient c(m_nbi->port());
-    QCOMPARE(c.request("PUT", "/provisions/lab-slow",
-                       "for (let i = 0; i < args[0]; ++i) {\n"
-                       "  clear(\"Device.DeviceInfo.UpTime\");\n"
-                       "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
-                       "}\n")
-                 .status,
-             200);
+    QCOMPARE(c.request("PUT", "/provisions/lab-slow", rpcLoopScript()).status, 200);
     putPreset(
         "slow-a",
         R"({"weight":0,"channel":"early","events":{},"configurations":[{"type":"add_tag","tag":"early_ran"}]})");
@@ -607,10 +602,7 @@ void TestPresets::sessionRpcLimit()
     // (lib/cwmp.ts applyPresets()): a script that keeps asking for fresh values gets 255 answers,
     // then the fault too_many_rpcs on its channel.
     RawHttpClient c(m_nbi->port());
-    const QByteArray script = "for (let i = 0; i < 300; ++i) {\n"
-                              "  clear(\"Device.DeviceInfo.UpTime\");\n"
-                              "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
-                              "}\n";
+    const QByteArray script = rpcLoopScript("300");
     QCOMPARE(c.request("PUT", "/provisions/greedy", script).status, 200);
     putPreset(
         "greedy",
@@ -640,11 +632,7 @@ namespace {
 
 // A provision whose every run makes args[0] GetParameterValues RPCs (in the lab; GenieACS would
 // merge the declarations) and logs when it gets to its end.
-const QByteArray kCountingScript = "for (let i = 0; i < args[0]; ++i) {\n"
-                                   "  clear(\"Device.DeviceInfo.UpTime\");\n"
-                                   "  declare(\"Device.DeviceInfo.UpTime\", {value: Date.now()});\n"
-                                   "}\n"
-                                   "log(\"counted \" + args[0]);\n";
+const QByteArray kCountingScript = rpcLoopScript() + "log(\"counted \" + args[0]);\n";
 
 // Queues a provisions task for the next session (202, no connection request); returns its id.
 QString queueTask(quint16 port, const QString &deviceId, const QByteArray &body)
